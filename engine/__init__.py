@@ -1,0 +1,1 @@
+"""Earth Forecast Studio engine."""

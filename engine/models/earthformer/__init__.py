@@ -1,0 +1,1 @@
+"""Earthformer: cuboid attention and the hierarchical encoder-decoder."""
