@@ -49,10 +49,11 @@ class MaskedFullAttention(torch.nn.Module):
         super().__init__()
         self.layer = layer
         layout = cuboid_layout(thw, layer.spec, layer.config.padding_type)
-        if layout.decomposition.is_padded:
-            raise ValueError("MaskedFullAttention: expected a shape the cuboids tile exactly")
-        ids = torch.from_numpy(layout.cuboid_id.reshape(-1) * 27 + layout.region.reshape(-1))
-        pos = torch.from_numpy(layout.position.reshape(-1))
+        if layer.config.padding_type != "zeros":
+            raise ValueError("MaskedFullAttention: expected padding_type='zeros'")
+        # the padded grid: zero tokens past the end take part like any other token
+        ids = torch.from_numpy(layout.padded_cuboid_id.reshape(-1) * 27 + layout.padded_region.reshape(-1))
+        pos = torch.from_numpy(layout.padded_position.reshape(-1))
         allowed = ids[:, None] == ids[None, :]  # (n, n)
         self.decomposition = layout.decomposition
         with torch.no_grad():
@@ -62,14 +63,16 @@ class MaskedFullAttention(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, g: torch.Tensor | None = None):
         lay = self.layer
-        B, T, H, W, C = x.shape
+        B, T0, H0, W0, C = x.shape
+        T, H, W = self.decomposition.padded_shape
         h = lay.num_heads
-        tokens = lay.norm(x).reshape(B, 1, T * H * W, C)  # every token in one "cuboid"
+        grid = torch.nn.functional.pad(lay.norm(x), (0, 0, 0, W - W0, 0, H - H0, 0, T - T0))
+        tokens = grid.reshape(B, 1, T * H * W, C)  # every token in one "cuboid"
         q, k, v = (t.reshape(B, -1, h, C // h).transpose(1, 2) for t in lay.qkv(tokens).chunk(3, -1))
         scores = (q * lay.scale) @ k.transpose(-1, -2) + self.additive  # (B, h, n, n)
         if g is None:
             out = scores.softmax(-1) @ v
-            return lay.proj(out.transpose(1, 2).reshape(B, T, H, W, C))
+            return lay.proj(out.transpose(1, 2).reshape(B, T, H, W, C)[:, :T0, :H0, :W0])
         gn = lay.global_vec_norm(g)
         l2g_q, gk, gv, g2l_q, g2l_k, g2l_v, g2g = lay._global_projections(tokens, gn, None, None, None)
         weights = torch.cat((scores, l2g_q[:, :, 0] @ gk[:, :, 0].transpose(-1, -2)), -1).softmax(-1)
@@ -77,7 +80,7 @@ class MaskedFullAttention(torch.nn.Module):
         out = weights[..., :n] @ v + weights[..., n:] @ gv[:, :, 0]
         # global vectors already see every token in the cuboid layer: the same update serves both
         new_g = lay.global_proj(lay._update_globals(self.decomposition, g2l_q, g2l_k, g2l_v, g2g, 0.0))
-        return lay.proj(out.transpose(1, 2).reshape(B, T, H, W, C)), new_g
+        return lay.proj(out.transpose(1, 2).reshape(B, T, H, W, C)[:, :T0, :H0, :W0]), new_g
 
 
 def _run(module, x, g, backward: bool) -> None:
