@@ -11,7 +11,7 @@ from typing import Sequence
 from .models.earthformer.cost import FORMULA as ATTENTION_COST_FORMULA
 from .models.earthformer.cost import AttentionCost, attention_cost
 from .models.earthformer.cuboid import PADDING_TYPES, STRATEGIES
-from .models.earthformer.explain import CuboidLayout, attended_elements, cuboid_layout, padded_keys_seen
+from .models.earthformer.explain import CuboidLayout, attended_elements, cuboid_layout, padded_keys, padded_keys_seen
 from .models.earthformer.patterns import (
     CROSS_PATTERNS,
     SELF_PATTERNS,
@@ -35,6 +35,7 @@ __all__ = [
     "cross_pattern_names",
     "cuboid_layout",
     "custom_layer",
+    "padded_keys",
     "padded_keys_seen",
     "pattern_layers",
     "self_pattern_names",

@@ -155,11 +155,15 @@ def cuboid_figure(
     colors = np.where(is_query, QUERY_COLOR, colors)
     traces: list = []
     for mask, opacity, name in layers:
-        if mask.any():
-            if use_cubes:
-                traces.append(_cubes(centres[mask], colors[mask], texts[mask], opacity=opacity, name=name))
-            else:
-                traces.append(_markers(centres[mask], colors[mask], texts[mask], size=marker_size, opacity=opacity, name=name))
+        if not mask.any():
+            continue
+        if use_cubes:
+            traces.append(_cubes(centres[mask], colors[mask], texts[mask], opacity=opacity, name=name))
+        else:  # markers cannot be see-through one by one: shrink the dimmed ones instead
+            dimmed = opacity == DIM_OPACITY
+            size = marker_size * (0.4 if dimmed else 1.0)
+            traces.append(_markers(centres[mask], colors[mask], texts[mask], size=size,
+                                   opacity=0.25 if dimmed else 1.0, name=name))
 
     if padded_keys is not None:
         padded_keys = np.asarray(padded_keys, dtype=bool)
@@ -189,7 +193,7 @@ def cuboid_figure(
         g = _global_positions((T, H, W), num_global_vectors)
         traces.append(go.Scatter3d(
             x=g[:, 0], y=g[:, 1], z=g[:, 2], mode="markers", name="global vectors (see every element)",
-            marker=dict(size=8, color=GLOBAL_COLOR, symbol="diamond", line=dict(color=QUERY_COLOR, width=1)),
+            marker=dict(size=5, color=GLOBAL_COLOR, symbol="diamond", line=dict(color=QUERY_COLOR, width=1)),
             text=[f"global vector {p}: attends to every element; every element attends to it" for p in range(len(g))],
             hovertemplate="%{text}<extra></extra>",
         ))
@@ -240,8 +244,8 @@ def attention_cost_figure(rows: Sequence[Mapping[str, object]], *, height: int =
             hovertemplate="%{x}<br>%{y:.3g} GFLOPs<br>%{customdata:.2%} of full attention<extra>" + method + "</extra>",
         )
     fig.update_layout(
-        barmode="group", height=height, margin=dict(l=70, r=10, t=30, b=10),
-        yaxis=dict(type="log", title="attention GFLOPs per sample (log)"), xaxis=dict(categoryorder="array", categoryarray=levels),
+        barmode="group", height=height, margin=dict(l=10, r=10, t=30, b=10),
+        yaxis=dict(type="log", title="GFLOPs per sample (log scale)", automargin=True), xaxis=dict(categoryorder="array", categoryarray=levels),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
     )
     return fig

@@ -15,7 +15,7 @@ from engine.models.earthformer.cuboid import (
     resolve_decomposition,
     self_attention_mask,
 )
-from engine.models.earthformer.explain import attended_elements, cuboid_layout, padded_keys_seen
+from engine.models.earthformer.explain import attended_elements, cuboid_layout, padded_keys, padded_keys_seen
 from engine.models.earthformer.layer_config import AttentionConfig, GlobalVectorConfig
 from engine.models.earthformer.patterns import (
     CROSS_PATTERNS,
@@ -87,6 +87,14 @@ def test_padded_keys_are_counted_unless_ignored():
     layout = cuboid_layout((5, 5, 5), SelfAttentionSpec((2, 2, 2)))
     assert padded_keys_seen(layout, (4, 4, 4)) == 7
     assert padded_keys_seen(cuboid_layout((5, 5, 5), SelfAttentionSpec((2, 2, 2)), "ignore"), (4, 4, 4)) == 0
+    shifted = cuboid_layout((5, 5, 4), SelfAttentionSpec((2, 3, 3), ("local", "dilated", "local"), (1, 0, 1)))
+    for query in np.ndindex(5, 5, 4):
+        keys = padded_keys(shifted, query)
+        assert not keys[:5, :5, :4].any()  # only padding cells
+        same = shifted.padded_cuboid_id == shifted.padded_cuboid_id[query]
+        assert (shifted.padded_cuboid_id[keys] == shifted.padded_cuboid_id[query]).all()
+        whole = same & (shifted.padded_region == shifted.padded_region[query])
+        assert keys.sum() + attended_elements(shifted, query).sum() == whole.sum()
 
 
 def test_sizes_clip_to_short_axes_and_dilated_axes_do_not_shift():

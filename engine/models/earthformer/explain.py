@@ -107,9 +107,16 @@ def attended_elements(layout: CuboidLayout, query: Sequence[int]) -> np.ndarray:
     return layout._crop(_padded_attended(layout, query))
 
 
+def padded_keys(layout: CuboidLayout, query: Sequence[int]) -> np.ndarray:
+    """(T', H', W') bool: padding cells among the query's keys (none with padding_type='ignore')."""
+    attended = _padded_attended(layout, query)
+    T, H, W = layout.shape
+    attended[:T, :H, :W] = False
+    if layout.padding_type == "ignore":
+        attended[...] = False
+    return attended
+
+
 def padded_keys_seen(layout: CuboidLayout, query: Sequence[int]) -> int:
     """How many padding tokens join the query's keys (always 0 with padding_type='ignore')."""
-    if layout.padding_type == "ignore":
-        return 0
-    attended = _padded_attended(layout, query)
-    return int(attended.sum() - layout._crop(attended).sum())
+    return int(padded_keys(layout, query).sum())

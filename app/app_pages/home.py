@@ -1,0 +1,68 @@
+"""Home: what Earth Forecast Studio is, what it shows today, and where to go next."""
+from __future__ import annotations
+
+import streamlit as st
+
+st.title("Earth Forecast Studio")
+st.markdown(
+    "An open workbench for two deep-learning methods for Earth-system forecasting, "
+    "built so the ideas can be seen and questioned, not only run."
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Earthformer: cuboid attention")
+    st.markdown(
+        "Earthformer (Gao et al., NeurIPS 2022) is a space-time Transformer. Attention over every "
+        "pair of points in a radar movie or an ocean field is far too expensive, so Earthformer "
+        "cuts the data cube (time × height × width) into small **cuboids** and lets each point "
+        "attend only within its cuboid. Stacking *local*, *dilated* and *shifted* cuboids, plus a "
+        "few **global vectors** that see everything, spreads information across the whole cube "
+        "at a fraction of the cost."
+    )
+with right:
+    st.subheader("PreDiff: forecasts that respect what we know")
+    st.markdown(
+        "PreDiff (Gao et al., NeurIPS 2023) draws many possible futures with a latent diffusion "
+        "model, so forecasts carry their uncertainty. Its **knowledge control** nudges each sample, "
+        "while it is being generated, towards physical constraints an expert supplies (for "
+        "example the total rain intensity expected), without retraining the model."
+    )
+
+st.divider()
+st.subheader("What you can open today")
+st.markdown(
+    "- **Cuboid attention** (available): a classroom view of how Earthformer splits a tensor "
+    "into cuboids, which points one query can see, and what each choice costs.\n"
+    "- **Storm explorer, ENSO outlook, Scenario lab** (coming in later releases): storm radar "
+    "nowcasts, El Niño forecasts and PreDiff scenarios."
+)
+st.info(
+    "**About the data.** The data pages will show a small synthetic demo shipped with the app, "
+    "in the formats of SEVIR (storm radar) and ICAR-ENSO (sea-surface temperature), unless real "
+    "data are configured. No observations are shown yet: the page available today explains the "
+    "model itself and needs no data.",
+    icon=":material/info:",
+)
+
+audiences = st.columns(3)
+audiences[0].markdown(
+    "**Analysts** — compare attention patterns and their compute cost at the sizes the published "
+    "SEVIR and ICAR-ENSO models use."
+)
+audiences[1].markdown(
+    "**Teachers** — the Cuboid attention page opens on the paper's own illustration; click "
+    "a query element to see what it attends to."
+)
+audiences[2].markdown(
+    "**Stakeholders** — see why these models can run on whole radar movies, and, soon, how "
+    "forecasts and their uncertainty look."
+)
+
+st.divider()
+st.subheader("Where to go next")
+st.page_link(
+    "app_pages/cuboid_attention.py",
+    label="Cuboid attention: how Earthformer splits space and time",
+    icon=":material/view_in_ar:",
+)

@@ -1,0 +1,72 @@
+"""Session-state keys and their defaults, in one place.
+
+Widgets are created with ``key=`` one of the names below and no ``value=``: their starting
+value comes from :data:`DEFAULTS` through :func:`init`, so a default is written once.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import streamlit as st
+
+# ----------------------------------------------------------------------------- cuboid attention page
+MODE_PAPER, MODE_PATTERN, MODE_CUSTOM = "Paper illustration", "Named pattern", "Custom"
+CUBOID_MODES = (MODE_PAPER, MODE_PATTERN, MODE_CUSTOM)
+ALL_LAYERS = -1  # value of the layer selector that shows every layer side by side
+
+CUBOID_MODE = "cuboid_mode"
+SHAPE = ("shape_t", "shape_h", "shape_w")
+PATTERN = "pattern"
+PATTERN_LAYER = "pattern_layer"
+CUSTOM_CUBOID = ("custom_cuboid_t", "custom_cuboid_h", "custom_cuboid_w")
+CUSTOM_STRATEGY = ("custom_strategy_t", "custom_strategy_h", "custom_strategy_w")
+CUSTOM_SHIFT = ("custom_shift_t", "custom_shift_h", "custom_shift_w")
+PADDING_TYPE = "padding_type"
+NUM_GLOBAL_VECTORS = "num_global_vectors"
+SHOW_QUERY = "show_query"
+QUERY = ("query_t", "query_h", "query_w")
+
+CUBOID_DEFAULTS: dict[str, Any] = {
+    CUBOID_MODE: MODE_PAPER,  # a teacher opening the page sees the paper's figure first
+    **dict(zip(SHAPE, (6, 4, 4))),
+    PATTERN: "axial",
+    PATTERN_LAYER: ALL_LAYERS,
+    **dict(zip(CUSTOM_CUBOID, (3, 2, 2))),
+    **dict(zip(CUSTOM_STRATEGY, ("local", "local", "local"))),
+    **dict(zip(CUSTOM_SHIFT, (0, 0, 0))),
+    PADDING_TYPE: "zeros",
+    NUM_GLOBAL_VECTORS: 0,
+    SHOW_QUERY: False,
+    **dict(zip(QUERY, (2, 1, 1))),  # sees a full 12-element cuboid in all three paper layers
+}
+
+DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS}
+
+
+def init() -> None:
+    """Fill in missing defaults and keep widget values alive across pages.
+
+    Streamlit drops the state of a widget that is not drawn in a run (another page, or a
+    control hidden by the current mode). Re-assigning the value marks it as user state, which
+    survives, so a control keeps its value when it reappears.
+    """
+    for key, value in DEFAULTS.items():
+        st.session_state[key] = st.session_state.get(key, value)
+
+
+def reset(keys: Iterable[str]) -> None:
+    """Put ``keys`` back to their defaults (use from an ``on_click`` callback)."""
+    for key in keys:
+        st.session_state[key] = DEFAULTS[key]
+
+
+def clamp(key: str, low: int, high: int) -> int:
+    """Keep an integer widget value inside [low, high] before the widget is drawn."""
+    value = min(max(int(st.session_state[key]), low), high)
+    st.session_state[key] = value
+    return value
+
+
+def values(keys: Iterable[str]) -> tuple[Any, ...]:
+    """Current values of several keys, e.g. a (T, H, W) triple."""
+    return tuple(st.session_state[k] for k in keys)
