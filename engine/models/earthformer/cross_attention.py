@@ -22,8 +22,9 @@ from .cuboid import (
     pad_grid,
     resolve_decomposition,
     roll_grid,
+    shift_region_tokens,
     unpad_grid,
-    _shift_region_labels,
+    valid_token_mask,
 )
 from .kernel import cuboid_attend
 from .layer_config import AttentionConfig, GlobalVectorConfig
@@ -64,25 +65,14 @@ def cross_attention_mask(
     Vx, Vm = x_decomp.volume, mem_decomp.volume
     mask = torch.ones(N, Vx, Vm, dtype=torch.bool)
     if shifted:
-        labels = []
-        for decomp in (x_decomp, mem_decomp):
-            T, H, W = decomp.padded_shape
-            lab = _shift_region_labels(decomp.padded_shape, decomp.cuboid_size, decomp.shift_size)
-            labels.append(cuboid_reorder(lab.view(1, T, H, W, 1), decomp)[0, :, :, 0])  # (N, V)
-        mask &= labels[0][:, :, None] == labels[1][:, None, :]
+        x_labels, mem_labels = shift_region_tokens(x_decomp), shift_region_tokens(mem_decomp)  # (N, V)
+        mask &= x_labels[:, :, None] == mem_labels[:, None, :]
     if ignore_padding and padded:
-        mask &= _valid(x_decomp, pad_t_x, left=False)[:, :, None] & _valid(mem_decomp, pad_t_mem, left=True)[:, None, :]
+        # time is padded outside the decomposition: queries at the end, memory at the start
+        x_valid = valid_token_mask(x_decomp, slice(0, x_decomp.shape[0] - pad_t_x))
+        mem_valid = valid_token_mask(mem_decomp, slice(pad_t_mem, mem_decomp.shape[0]))
+        mask &= x_valid[:, :, None] & mem_valid[:, None, :]
     return mask.to(device)
-
-
-def _valid(decomp: Decomposition, pad_t: int, left: bool) -> torch.Tensor:
-    """(N, V) bool: real tokens, given ``pad_t`` padded frames at the start (left) or end."""
-    T, H, W = decomp.shape  # T already includes the temporal padding
-    valid = torch.zeros(decomp.padded_shape, dtype=torch.bool)
-    frames = slice(pad_t, T) if left else slice(0, T - pad_t)
-    valid[frames, :H, :W] = True
-    valid = roll_grid(valid.view(1, *decomp.padded_shape, 1), decomp.shift_size)
-    return cuboid_reorder(valid, decomp)[0, :, :, 0]
 
 
 class CuboidCrossAttention(nn.Module):

@@ -215,6 +215,13 @@ def _shift_region_labels(padded_shape: Triple, cuboid_size: Triple, shift_size: 
     return labels
 
 
+def shift_region_tokens(decomp: Decomposition) -> torch.Tensor:
+    """(N_cuboids, V) int: the shift-region label of every reordered token."""
+    T, H, W = decomp.padded_shape
+    labels = _shift_region_labels(decomp.padded_shape, decomp.cuboid_size, decomp.shift_size)
+    return cuboid_reorder(labels.view(1, T, H, W, 1), decomp)[0, :, :, 0]
+
+
 @lru_cache(maxsize=256)
 def self_attention_mask(decomp: Decomposition, padding_type: PaddingType, device: torch.device) -> torch.Tensor | None:
     """Boolean (N_cuboids, V, V) mask, True = may attend; ``None`` when nothing is masked.
@@ -225,11 +232,9 @@ def self_attention_mask(decomp: Decomposition, padding_type: PaddingType, device
     need_pad_mask = padding_type == "ignore" and decomp.is_padded
     if not decomp.is_shifted and not need_pad_mask:
         return None
-    T, H, W = decomp.padded_shape
     mask = torch.ones(decomp.num_cuboids, decomp.volume, decomp.volume, dtype=torch.bool)
     if decomp.is_shifted:
-        labels = _shift_region_labels(decomp.padded_shape, decomp.cuboid_size, decomp.shift_size)
-        labels = cuboid_reorder(labels.view(1, T, H, W, 1), decomp)[0, :, :, 0]  # (N, V)
+        labels = shift_region_tokens(decomp)  # (N, V)
         mask &= labels[:, :, None] == labels[:, None, :]
     if need_pad_mask:
         valid = valid_token_mask(decomp)  # (N, V)
@@ -237,11 +242,15 @@ def self_attention_mask(decomp: Decomposition, padding_type: PaddingType, device
     return mask.to(device)
 
 
-def valid_token_mask(decomp: Decomposition) -> torch.Tensor:
-    """(N_cuboids, V) bool: True where the reordered token is real data, False where padding."""
+def valid_token_mask(decomp: Decomposition, frames: slice | None = None) -> torch.Tensor:
+    """(N_cuboids, V) bool: True where the reordered token is real data, False where padding.
+
+    ``frames`` selects the real frames when time was padded outside the decomposition (cross
+    attention pads memory on the left); by default the first T frames are real.
+    """
     T, H, W = decomp.shape
     valid = torch.zeros(decomp.padded_shape, dtype=torch.bool)
-    valid[:T, :H, :W] = True
+    valid[frames if frames is not None else slice(0, T), :H, :W] = True
     valid = roll_grid(valid.view(1, *decomp.padded_shape, 1), decomp.shift_size)
     return cuboid_reorder(valid, decomp)[0, :, :, 0]
 
