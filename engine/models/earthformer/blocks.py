@@ -17,6 +17,7 @@ from torch import nn
 from torch.utils.checkpoint import checkpoint
 
 from .cross_attention import CuboidCrossAttention
+from .init import init_earthformer_weights
 from .layer_config import AttentionConfig, GlobalVectorConfig
 from .patterns import CrossAttentionSpec, SelfAttentionSpec
 from .self_attention import CuboidSelfAttention
@@ -38,9 +39,7 @@ class PositionwiseFFN(nn.Module):
         self.activation = _ACTIVATIONS[config.ffn_activation]()
         self.layer_norm = nn.LayerNorm(units, eps=config.layer_norm_eps)
         self.dropout = config.ffn_drop
-        for layer in (self.ffn_1, self.ffn_2) + ((self.ffn_1_gate,) if self.gated else ()):
-            nn.init.kaiming_normal_(layer.weight, mode="fan_in", nonlinearity="linear")
-            nn.init.zeros_(layer.bias)
+        init_earthformer_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (..., C) -> (..., C)."""

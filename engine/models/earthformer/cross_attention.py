@@ -27,6 +27,7 @@ from .cuboid import (
     valid_token_mask,
 )
 from .kernel import cuboid_attend
+from .init import init_earthformer_weights
 from .layer_config import AttentionConfig, GlobalVectorConfig
 from .patterns import CrossAttentionSpec
 from .self_attention import _global_heads, _heads, check_globals, check_grid
@@ -107,11 +108,7 @@ class CuboidCrossAttention(nn.Module):
             self.l2g_q_net = nn.Linear(dim, dim, bias=bias)
             self.l2g_global_kv_net = nn.Linear(global_config.global_dim_ratio * dim, 2 * dim, bias=bias)
         self.norm = nn.LayerNorm(dim, eps=config.layer_norm_eps)
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="linear")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
+        init_earthformer_weights(self)
 
     def _bias(self, x_decomp: Decomposition, mem_decomp: Decomposition) -> torch.Tensor | None:
         """(heads, Vx, Vm): temporal offset t_x - t_m and spatial offsets inside the cuboid."""

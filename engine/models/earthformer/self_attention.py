@@ -25,6 +25,7 @@ from .cuboid import (
     valid_token_mask,
 )
 from .kernel import cuboid_attend, masked_softmax
+from .init import init_earthformer_weights
 from .layer_config import AttentionConfig, GlobalVectorConfig
 from .patterns import SelfAttentionSpec
 
@@ -104,15 +105,8 @@ class CuboidSelfAttention(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Earthformer init: Kaiming-normal (fan_in, linear gain) weights, zero biases."""
-        for module in self.modules():
-            if isinstance(module, nn.Linear):
-                nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="linear")
-                if module.bias is not None:
-                    nn.init.zeros_(module.bias)
-            elif isinstance(module, nn.LayerNorm):
-                nn.init.ones_(module.weight)
-                nn.init.zeros_(module.bias)
+        """Earthformer init (see ``init.py``); the relative bias table is set at construction."""
+        init_earthformer_weights(self)
 
     def decomposition(self, thw: tuple[int, int, int]) -> Decomposition:
         return resolve_decomposition(thw, self.spec.cuboid_size, self.spec.strategy, self.spec.shift_size)

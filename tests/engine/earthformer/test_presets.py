@@ -1,0 +1,67 @@
+"""Every named preset has exactly the published parameter count and the published forward cost."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import torch
+
+from engine.models.earthformer.config import EarthformerConfig
+from engine.models.earthformer.flops import forward_cost
+from engine.models.earthformer.model import Earthformer
+from engine.models.earthformer.presets import PRESETS, PUBLISHED_PARAMETER_COUNTS, get_preset
+
+# fvcore multiply-add counts of the published model (reference B.8/B.9; the papers' "GFLOPS").
+FVCORE_GMAC = {"sevir": 224.7, "sevir_paper": 257.4, "sevir_paper_noglobal": 256.9, "sevir_lr": 14.06,
+               "icar_enso": 6.77, "icar_enso_paper": 23.86, "icar_enso_paper_noglobal": 23.60, "nbody": 33.65,
+               "moving_mnist": 33.65}
+
+
+def _parameters(config: EarthformerConfig) -> int:
+    with torch.device("meta"):  # shapes only: no memory, no init cost
+        return sum(p.numel() for p in Earthformer(config).parameters())
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_preset_has_the_published_parameter_count(name):
+    assert _parameters(PRESETS[name]) == PUBLISHED_PARAMETER_COUNTS[name]
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_matmul_and_conv_multiply_adds_are_within_1p5_percent_of_fvcore(name):
+    # fvcore also counts norms and upsampling, so ours (matmuls + convs only) is slightly lower.
+    gmac = forward_cost(PRESETS[name]).nominal_macs / 1e9
+    assert FVCORE_GMAC[name] * 0.985 <= gmac <= FVCORE_GMAC[name]
+
+
+def test_fused_upsampling_executes_fewer_multiply_adds_on_the_sevir_head():
+    cost = forward_cost(PRESETS["sevir"])
+    assert cost.executed_macs < 0.85 * cost.nominal_macs
+    assert cost.nominal_flops == 2 * cost.nominal_macs
+
+
+def test_unknown_preset_lists_the_valid_names():
+    with pytest.raises(ValueError, match="unknown Earthformer preset 'sevri'.*icar_enso.*sevir"):
+        get_preset("sevri")
+
+
+def test_config_round_trips_through_a_dict():
+    for config in PRESETS.values():
+        assert EarthformerConfig.from_dict(config.to_dict()) == config
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"enc_attn_patterns": ("axal",)}, "unknown pattern 'axal'"),
+    ({"dec_depth": (1,)}, "dec_depth: expected 2 levels"),
+    ({"target_shape": (12, 128, 128, 1)}, "target_shape: expected the input's H, W"),
+    ({"z_init_method": "random"}, "z_init_method: expected one of"),
+    ({"stack_conv_dims": (16, 64, 96)}, "stack_conv_dims: expected the last stage to have base_units=128"),
+])
+def test_bad_configs_name_the_field(change, message):
+    with pytest.raises(ValueError, match=message):
+        dataclasses.replace(PRESETS["sevir"], **change)
+
+
+def test_unknown_config_keys_are_rejected():
+    with pytest.raises(ValueError, match=r"unknown keys \['bogus'\]"):
+        EarthformerConfig.from_dict({**PRESETS["sevir"].to_dict(), "bogus": 1})
