@@ -9,6 +9,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TORCH_PIN := torch==2.13.0
 PORT ?= 8501
+# The embedded storm demo (synthetic SEVIR, ~1 minute to write once); rebuild with
+# `$(PY) -m engine data make-demo --force`.
+DEMO_SEVIR := .cache/demo/sevir/CATALOG.csv
 
 .PHONY: app test bench venv clean
 
@@ -21,7 +24,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-app: $(STAMP)
+$(DEMO_SEVIR): | $(STAMP)
+	$(PY) -m engine data make-demo
+
+app: $(STAMP) $(DEMO_SEVIR)
 	$(PY) -m streamlit run app/streamlit_app.py --server.port $(PORT)
 
 test: $(STAMP)

@@ -40,7 +40,32 @@ CUBOID_DEFAULTS: dict[str, Any] = {
     **dict(zip(QUERY, (2, 1, 1))),  # sees a full 12-element cuboid in all three paper layers
 }
 
-DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS}
+# ----------------------------------------------------------------------------- storm explorer page
+ALL = "All"  # value of a filter that keeps every event
+ANYWHERE = "Anywhere in the contiguous US"
+DEMO_SOURCE = "Embedded demo"  # the engine lists it first; the page falls back to the first source
+
+STORM_SOURCE = "storm_source"
+STORM_TYPE = "storm_event_type"
+STORM_DATES = "storm_dates"  # (start, end) inclusive; None = the source's whole span
+STORM_REGION = "storm_region"
+STORM_SPLIT = "storm_split"
+STORM_EVENT = "storm_event_id"
+STORM_TABLE = "storm_table"  # st.dataframe selection (not a default: Streamlit owns its state)
+STORM_TABLE_IDS = "storm_table_ids"  # ids of the rows the table shows, for its selection callback
+STORM_DOWNSAMPLE = "storm_downsample"
+
+STORM_DEFAULTS: dict[str, Any] = {
+    STORM_SOURCE: DEMO_SOURCE,
+    STORM_TYPE: ALL,
+    STORM_DATES: None,
+    STORM_REGION: ANYWHERE,
+    STORM_SPLIT: ALL,
+    STORM_EVENT: None,
+    STORM_DOWNSAMPLE: True,  # 2x max-pooling: a 4x lighter animation, storm cores kept
+}
+
+DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS}
 
 
 def init() -> None:

@@ -28,6 +28,9 @@ PAGES = {
     "Overview": [
         st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True),
     ],
+    "Explore": [
+        st.Page("app_pages/storm_explorer.py", title="Storm explorer", icon=":material/thunderstorm:"),
+    ],
     "Learn": [
         st.Page("app_pages/cuboid_attention.py", title="Cuboid attention", icon=":material/view_in_ar:"),
     ],

@@ -1,0 +1,1 @@
+"""Datasets: SEVIR storm events (``engine.data.sevir``), data sources, layout transforms."""
