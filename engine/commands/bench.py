@@ -52,6 +52,39 @@ def _largest_layer(pattern: str, shape) -> int:
 
 
 
+def _cmd_bench_earthformer(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..bench.earthformer import VARIANTS, matmul_peak_gflops, time_preset
+    from ..forecast import resolve_device
+
+    device = resolve_device(args.device)
+    peaks = {"fp32": matmul_peak_gflops(torch.float32, device), "bf16": matmul_peak_gflops(torch.bfloat16, device)}
+    variants = tuple(v for v in VARIANTS if args.bf16 or "bf16" not in v)
+    cases = [(p, b) for p in args.presets for b in args.batch]
+    rows = [time_preset(p, b, device, args.repeats, variants)
+            for p, b in tqdm(cases, desc="bench earthformer", unit="case", file=sys.stderr)]
+    if args.json:
+        print(json.dumps({"device": str(device), "matmul_peak_gflops": peaks, "rows": [r.__dict__ for r in rows]}, indent=2))
+        return 0
+    print(f"Earthformer forward, ours vs published (earthformer==0.2.1), same weights and input, {device}, "
+          f"median of {args.repeats} alternating rounds.")
+    print(f"Measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s "
+          f"(torch CPU capability {torch.backends.cpu.get_cpu_capability()}).")
+    print("ratio = ours / published fp32 time (below 1.0 = ours faster); rel diff = max |ours - published| / max |published|")
+    header = f"{'preset':<12}{'batch':>6}  {'variant':<16}{'ms/sample':>11}{'GFLOP/s':>9}{'ratio':>8}  rel diff"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        base = r.seconds["published fp32"]
+        for variant in variants:
+            t = r.seconds[variant]
+            rel = {"ours fp32": r.max_rel_diff_fp32, "ours bf16": r.max_rel_diff_bf16}.get(variant)
+            print(f"{r.preset:<12}{r.batch:>6}  {variant:<16}{1e3 * t / r.batch:>11.1f}"
+                  f"{r.gflop_per_sample * r.batch / t:>9.1f}{t / base:>8.3f}  {'' if rel is None else f'{rel:.1e}'}")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser("bench", help="benchmarks that print ratios measured in one run")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True, metavar="BENCH")
@@ -64,3 +97,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     cuboid.add_argument("--no-memory", action="store_true", help="skip the per-case peak-memory subprocesses")
     cuboid.add_argument("--json", action="store_true")
     cuboid.set_defaults(func=_cmd_bench_cuboid)
+    ef = bench_sub.add_parser("earthformer", help="our Earthformer forward vs the published implementation")
+    ef.add_argument("--presets", nargs="+", default=["sevir", "sevir_lr", "icar_enso"])
+    ef.add_argument("--batch", type=int, nargs="+", default=[1, 8])
+    ef.add_argument("--device", default="auto")
+    ef.add_argument("--repeats", type=int, default=3)
+    ef.add_argument("--no-bf16", dest="bf16", action="store_false", help="fp32 only")
+    ef.add_argument("--json", action="store_true")
+    ef.set_defaults(func=_cmd_bench_earthformer)
