@@ -34,14 +34,16 @@ st.subheader("What you can open today")
 st.markdown(
     "- **Cuboid attention** (available): a classroom view of how Earthformer splits a tensor "
     "into cuboids, which points one query can see, and what each choice costs.\n"
-    "- **Storm explorer, ENSO outlook, Scenario lab** (coming in later releases): storm radar "
-    "nowcasts, El Niño forecasts and PreDiff scenarios."
+    "- **Storm explorer** (available): browse storm events on a map of the US, play their "
+    "radar (VIL) animations and follow how much area passes each intensity threshold.\n"
+    "- **Forecasts in the explorer, ENSO outlook, Scenario lab** (coming in later releases): "
+    "storm nowcasts, El Niño forecasts and PreDiff scenarios."
 )
 st.info(
-    "**About the data.** The data pages will show a small synthetic demo shipped with the app, "
-    "in the formats of SEVIR (storm radar) and ICAR-ENSO (sea-surface temperature), unless real "
-    "data are configured. No observations are shown yet: the page available today explains the "
-    "model itself and needs no data.",
+    "**About the data.** Unless whoever runs the app configures real data, the data pages show "
+    "a synthetic demo generated on first start in the exact formats of SEVIR (storm radar) and "
+    "ICAR-ENSO (sea-surface temperature). Synthetic storms look and move like real ones but are "
+    "not observations.",
     icon=":material/info:",
 )
 
@@ -61,6 +63,11 @@ audiences[2].markdown(
 
 st.divider()
 st.subheader("Where to go next")
+st.page_link(
+    "app_pages/storm_explorer.py",
+    label="Storm explorer: events, maps and radar animations",
+    icon=":material/thunderstorm:",
+)
 st.page_link(
     "app_pages/cuboid_attention.py",
     label="Cuboid attention: how Earthformer splits space and time",

@@ -18,7 +18,8 @@ import numpy as np
 from .._pysteps import import_pysteps
 from ._checks import check_context
 from .extrapolation import estimate_motion
-from .vil import decode, encode
+from ..data.sevir.format import vil_kg_to_pixels as encode
+from ..data.sevir.format import vil_pixels_to_kg as decode
 
 NO_ECHO_DB = 5.0  # dB below the threshold given to "no echo" pixels, like pysteps' examples
 

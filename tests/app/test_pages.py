@@ -35,13 +35,13 @@ def _trace_names(spec: dict) -> set[str]:
 
 
 # ----------------------------------------------------------------------------- home
-def test_home_renders_and_points_to_cuboid_attention(home):
+def test_home_renders_and_points_to_the_available_pages(home):
     assert not home.exception
     assert home.title[0].value == "Earth Forecast Studio"
-    links = home.get("page_link")
-    assert any("cuboid_attention" in link.proto.page for link in links)
+    pages = [link.proto.page for link in home.get("page_link")]
+    assert any("cuboid_attention" in p for p in pages) and any("storm_explorer" in p for p in pages)
     text = " ".join(m.value for m in home.markdown)
-    assert "coming" in text and "Cuboid attention" in text
+    assert "Storm explorer** (available)" in text and "Cuboid attention" in text and "coming" in text
 
 
 # ----------------------------------------------------------------------------- cuboid attention

@@ -78,17 +78,34 @@ def nominal_minute_offsets() -> np.ndarray:
     return np.arange(-half, half + 1, FRAME_MINUTES, dtype=np.int64)
 
 
-def decode_vil(x: np.ndarray) -> np.ndarray:
-    """uint8 VIL pixel values -> vertically integrated liquid in kg/m², float32, same shape.
+def vil_pixels_to_kg(x: np.ndarray) -> np.ndarray:
+    """VIL pixel values (any real values in 0..255) -> kg/m², float64, same shape.
 
     0 for X <= 5; (X - 2) / 90.66 for 5 < X <= 18; exp((X - 83.9) / 38.9) for X > 18
-    (the SEVIR tutorial prints "exp(X-83.9)/38.9", a typo).
+    (the SEVIR tutorial prints "exp(X-83.9)/38.9", a typo). Above 18 the pixel is affine in dB.
     """
-    xf = np.asarray(x).astype(np.float32)
-    linear = (xf - 2.0) / 90.66
-    log = np.exp((xf - 83.9) / 38.9)
-    out = np.where(xf <= 5, 0.0, np.where(xf <= 18, linear, log))
-    return out.astype(np.float32)
+    xf = np.asarray(x, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return np.where(xf <= 5, 0.0, np.where(xf <= 18, (xf - 2.0) / 90.66, np.exp((xf - 83.9) / 38.9)))
+
+
+def vil_kg_to_pixels(kg: np.ndarray) -> np.ndarray:
+    """kg/m² -> continuous pixel values in [0, 255] (not rounded): the inverse of :func:`vil_pixels_to_kg`
+    on (5, 255], with 0 for VIL <= 0 and values in the dead zone lifted to 5."""
+    v = np.asarray(kg, dtype=np.float64)
+    lin = np.maximum(v * 90.66 + 2.0, 5.0)
+    with np.errstate(divide="ignore"):
+        log = 83.9 + 38.9 * np.log(np.maximum(v, 1e-12))
+    x = np.where(v <= _LINEAR_TOP_KG * (1 + 1e-6), lin, log)  # the encoding jumps at X = 18: float32 inputs may sit just above
+    return np.clip(np.where(v <= 0, 0.0, x), 0.0, 255.0)
+
+
+_LINEAR_TOP_KG = (18 - 2.0) / 90.66  # decoded value of X = 18, where the encoding turns logarithmic
+
+
+def decode_vil(x: np.ndarray) -> np.ndarray:
+    """uint8 VIL pixel values -> vertically integrated liquid in kg/m², float32, same shape."""
+    return vil_pixels_to_kg(x).astype(np.float32)
 
 
 def encode_vil(kg: np.ndarray) -> np.ndarray:
@@ -97,15 +114,8 @@ def encode_vil(kg: np.ndarray) -> np.ndarray:
     ``encode_vil(decode_vil(x)) == x`` for x in 6..254 and x = 0 (1..5 all decode to 0).
     255 is left out: SEVIR's own colour table reserves it, and generators never need it.
     """
-    v = np.asarray(kg, dtype=np.float64)
-    linear_top = (18 - 2.0) / 90.66  # decoded value of X = 18
-    lin = v * 90.66 + 2.0
-    log = 83.9 + 38.9 * np.log(np.maximum(v, 1e-12))
-    x = np.where(v <= linear_top, lin, log)
-    x = np.where(v <= 0, 0.0, x)
-    # values that round into the dead zone 1..5 (below X=6, i.e. < 0.0441 kg/m²) are 0
-    x = np.rint(x)
-    x = np.where(x <= 5, 0.0, x)
+    x = np.rint(vil_kg_to_pixels(kg))
+    x = np.where(x <= 5, 0.0, x)  # values that round into the dead zone 1..5 (< 0.0441 kg/m²) are 0
     return np.clip(x, 0, 254).astype(np.uint8)
 
 

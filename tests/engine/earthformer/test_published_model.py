@@ -19,7 +19,7 @@ from engine.models.earthformer.published_config import config_from_published_yam
 
 from ...published import load_published_cuboid_transformer
 
-UNIQUE_PRESETS = sorted(set(PRESETS) - {"moving_mnist"})  # moving_mnist is nbody's configuration
+UNIQUE_PRESETS = sorted(set(PRESETS) - {"moving_mnist"})  # moving_mnist is nbody's configuration; demos included
 SMALL = dict(base_units=32, attn_drop=0.0)
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.baselines.vil import decode, encode
+from engine.data.sevir.format import vil_kg_to_pixels as encode
+from engine.data.sevir.format import vil_pixels_to_kg as decode
 
 
 def test_decoding_gives_the_published_thresholds_in_kg_per_m2():
