@@ -20,7 +20,11 @@ def estimate_motion(frames: np.ndarray) -> np.ndarray:
     import_pysteps()
     from pysteps import motion
 
-    return motion.get_method("proesmans")(np.asarray(frames[-2:], dtype=np.float64))
+    frames = np.asarray(frames[-2:], dtype=np.float64)
+    # pysteps' default 6 pyramid levels corrupt the heap (the process aborts) on frames under
+    # 32 pixels: use only as many levels as the smaller side supports.
+    levels = min(6, int(np.floor(np.log2(min(frames.shape[-2:])))) + 1)
+    return motion.get_method("proesmans")(frames, num_levels=levels)
 
 
 def advect(field: np.ndarray, velocity: np.ndarray, n_steps: int, outval: float) -> np.ndarray:

@@ -59,7 +59,9 @@ def _cmd_bench_earthformer(args: argparse.Namespace) -> int:
     from ..forecast import resolve_device
 
     device = resolve_device(args.device)
-    peaks = {"fp32": matmul_peak_gflops(torch.float32, device), "bf16": matmul_peak_gflops(torch.bfloat16, device)}
+    peaks = {"fp32": matmul_peak_gflops(torch.float32, device)}
+    if args.bf16:
+        peaks["bf16"] = matmul_peak_gflops(torch.bfloat16, device)
     variants = tuple(v for v in VARIANTS if args.bf16 or "bf16" not in v)
     cases = [(p, b) for p in args.presets for b in args.batch]
     rows = [time_preset(p, b, device, args.repeats, variants)
@@ -69,7 +71,7 @@ def _cmd_bench_earthformer(args: argparse.Namespace) -> int:
         return 0
     print(f"Earthformer forward, ours vs published (earthformer==0.2.1), same weights and input, {device}, "
           f"median of {args.repeats} alternating rounds.")
-    print(f"Measured matmul peak: fp32 {peaks['fp32']:.0f} GFLOP/s, bf16 {peaks['bf16']:.0f} GFLOP/s "
+    print("Measured matmul peak: " + ", ".join(f"{k} {v:.1f} GFLOP/s" for k, v in peaks.items()) + " "
           f"(torch CPU capability {torch.backends.cpu.get_cpu_capability()}).")
     print("ratio = ours / published fp32 time (below 1.0 = ours faster); rel diff = max |ours - published| / max |published|")
     header = f"{'preset':<12}{'batch':>6}  {'variant':<16}{'ms/sample':>11}{'GFLOP/s':>9}{'ratio':>8}  rel diff"

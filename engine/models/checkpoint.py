@@ -38,7 +38,21 @@ def _earthformer() -> Family:
     return Family(EarthformerConfig, Earthformer)
 
 
-FAMILIES: dict[str, Callable[[], Family]] = {"earthformer": _earthformer}
+def _unet() -> Family:
+    from .unet.config import UNetConfig
+    from .unet.model import UNet
+
+    return Family(UNetConfig, UNet)
+
+
+def _convlstm() -> Family:
+    from .convlstm.config import ConvLSTMConfig
+    from .convlstm.model import ConvLSTM
+
+    return Family(ConvLSTMConfig, ConvLSTM)
+
+
+FAMILIES: dict[str, Callable[[], Family]] = {"earthformer": _earthformer, "unet": _unet, "convlstm": _convlstm}
 
 
 def get_family(name: str) -> Family:

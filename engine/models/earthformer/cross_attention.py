@@ -10,12 +10,11 @@ Parameter names follow the published ``CuboidCrossAttentionLayer``.
 """
 from __future__ import annotations
 
-from functools import lru_cache
-
 import torch
 from torch import nn
 
 from .cuboid import (
+    tensor_cache,
     Decomposition,
     cuboid_reorder,
     cuboid_reorder_reverse,
@@ -53,7 +52,7 @@ def _effective_shift(spec: CrossAttentionSpec) -> tuple[int, int]:
     return tuple(0 if s == "dilated" else z for s, z in zip(spec.strategy[1:], spec.shift_hw))  # type: ignore[return-value]
 
 
-@lru_cache(maxsize=128)
+@tensor_cache(maxsize=128)
 def cross_attention_mask(
     x_decomp: Decomposition, mem_decomp: Decomposition, pad_t_x: int, pad_t_mem: int, ignore_padding: bool, device: torch.device
 ) -> torch.Tensor | None:
@@ -170,7 +169,7 @@ class CuboidCrossAttention(nn.Module):
         return unpad_grid(grid, pad_x, padding_type)
 
 
-@lru_cache(maxsize=128)
+@tensor_cache(maxsize=128)
 def _cross_index(max_t: int, cuboid_hw: tuple[int, int], t_x: int, t_m: int) -> torch.Tensor:
     """(Vx, Vm) bias-table index for query cuboids of t_x frames and memory cuboids of t_m frames."""
     b_h, b_w = cuboid_hw

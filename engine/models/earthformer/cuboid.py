@@ -13,12 +13,30 @@ Cuboid ids and in-cuboid positions are row-major over (T, H, W). A cyclic shift 
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Literal, Sequence
+from typing import Callable, Literal, Sequence, TypeVar
 
 import torch
 import torch.nn.functional as F
+
+_F = TypeVar("_F", bound=Callable)
+
+
+def tensor_cache(maxsize: int) -> Callable[[_F], _F]:
+    """``functools.lru_cache`` for functions that build constant tensors (masks, index tables).
+
+    The tensors are built outside inference mode and without autograd, so one first made during
+    an inference-mode forward can still be used by a later training forward.
+    """
+    def decorate(fn: _F) -> _F:
+        @functools.lru_cache(maxsize=maxsize)
+        @functools.wraps(fn)
+        def cached(*args, **kwargs):
+            with torch.inference_mode(False), torch.no_grad():
+                return fn(*args, **kwargs)
+        return cached  # type: ignore[return-value]
+    return decorate
 
 Strategy = Literal["local", "dilated"]
 PaddingType = Literal["ignore", "zeros", "nearest"]
@@ -222,7 +240,7 @@ def shift_region_tokens(decomp: Decomposition) -> torch.Tensor:
     return cuboid_reorder(labels.view(1, T, H, W, 1), decomp)[0, :, :, 0]
 
 
-@lru_cache(maxsize=256)
+@tensor_cache(maxsize=256)
 def self_attention_mask(decomp: Decomposition, padding_type: PaddingType, device: torch.device) -> torch.Tensor | None:
     """Boolean (N_cuboids, V, V) mask, True = may attend; ``None`` when nothing is masked.
 
@@ -255,7 +273,7 @@ def valid_token_mask(decomp: Decomposition, frames: slice | None = None) -> torc
     return cuboid_reorder(valid, decomp)[0, :, :, 0]
 
 
-@lru_cache(maxsize=256)
+@tensor_cache(maxsize=256)
 def relative_position_index(declared: Triple, effective: Triple, device: torch.device) -> torch.Tensor:
     """(V, V) index into a bias table of ``(2bT-1)(2bH-1)(2bW-1)`` rows for ``declared`` cuboids.
 

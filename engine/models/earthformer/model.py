@@ -54,6 +54,9 @@ class Earthformer(nn.Module):
         self.dec_pos_embed = PosEmbed(top[-1], t_out, top[1], top[2], config.pos_embed_type)
         self.decoder = CuboidTransformerDecoder(config, self.mem_shapes)
         self.reset_parameters()
+        # Convolutions see channels-last views of (B, T, H, W, C); channels-last weights spare
+        # oneDNN a weight reorder on every call. Values and state-dict names are unchanged.
+        self.to(memory_format=torch.channels_last)
 
     def reset_parameters(self) -> None:
         init_earthformer_weights(self)

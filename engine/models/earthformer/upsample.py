@@ -10,7 +10,8 @@ per axis the phases need 2, 1, 2 taps (s = 3) or 2, 2 (s = 2) instead of 3. For 
 9x larger upsampled tensor is never written. Zero padding of the upsampled grid is zero padding
 of the source grid, so the identity is exact up to float rounding.
 
-Non-integer factors fall back to ``interpolate`` + ``conv2d``.
+Non-integer factors, and factors of 1 on either axis (where fusing saves nothing), fall back to
+``interpolate`` + ``conv2d``.
 """
 from __future__ import annotations
 
@@ -67,8 +68,9 @@ def upsample_conv3x3(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor |
         up = F.interpolate(x, size=size, mode="nearest") if (h, w) != tuple(size) else x
         return F.conv2d(up, weight, bias, padding=weight.shape[-1] // 2)
     sh, sw = h_out // h, w_out // w
-    if sh == 1 and sw == 1:
-        return F.conv2d(x, weight, bias, padding=1)
+    if sh == 1 or sw == 1:  # no saving when one axis is not upsampled: the row phases are all 3 taps
+        up = F.interpolate(x, size=size, mode="nearest") if (sh, sw) != (1, 1) else x
+        return F.conv2d(up, weight, bias, padding=1)
     padded = F.pad(x, (1, 1, 1, 1))  # source offsets -1..1 become slices of one padded copy
     c_out = weight.shape[0]
     # Columns: every phase rx embedded in the full offset range -1..1, stacked along output channels,

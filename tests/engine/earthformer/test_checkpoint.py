@@ -126,3 +126,17 @@ def test_bf16_forecast_stays_close_to_fp32(tmp_path, tiny_model):
     fp32 = Forecaster.from_checkpoint(tmp_path / "ck", "cpu", "fp32").predict(x)
     bf16 = Forecaster.from_checkpoint(tmp_path / "ck", "cpu", "bf16").predict(x)
     assert np.abs(bf16 - fp32).max() <= 2e-2 * np.abs(fp32).max() + 1e-3
+
+
+def test_a_model_first_run_in_inference_mode_still_trains():
+    # cached masks and index tables must not be inference tensors (regression: evaluate, then train)
+    config = EarthformerConfig(input_shape=(3, 10, 10, 1), target_shape=(2, 10, 10, 1), base_units=16,
+                               enc_attn_patterns=("video_swin_2x4",), dec_self_attn_patterns=("video_swin_2x4",),
+                               dec_cross_attn_patterns=("cross_2x2",), padding_type="ignore",
+                               initial_downsample_scale=(1, 1, 1), final_upsample_conv_layers=1)
+    model = Earthformer(config)
+    x = torch.rand(1, *config.input_shape)
+    with torch.inference_mode():
+        model.eval()(x)
+    model.train()(x).square().mean().backward()
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
