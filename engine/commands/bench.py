@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ef.add_argument("--presets", nargs="+", default=["sevir", "sevir_lr", "icar_enso"])
     ef.add_argument("--batch", type=int, nargs="+", default=[1, 8])
     ef.add_argument("--device", default="auto")
-    ef.add_argument("--repeats", type=int, default=3)
+    ef.add_argument("--repeats", type=int, default=5)
     ef.add_argument("--no-bf16", dest="bf16", action="store_false", help="fp32 only")
     ef.add_argument("--json", action="store_true")
     ef.set_defaults(func=_cmd_bench_earthformer)

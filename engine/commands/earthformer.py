@@ -10,6 +10,8 @@ from tqdm import tqdm
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
+    import torch
+
     from ..models.earthformer.flops import forward_cost
     from ..models.earthformer.model import Earthformer
     from ..models.earthformer.presets import PRESETS, PUBLISHED_PARAMETER_COUNTS
@@ -17,9 +19,10 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     rows = []
     for name in tqdm(sorted(PRESETS), desc="presets", unit="preset", file=sys.stderr, disable=args.json):
         config = PRESETS[name]
-        params = sum(p.numel() for p in Earthformer(config).parameters())
+        with torch.device("meta"):  # shapes only
+            params = sum(p.numel() for p in Earthformer(config).parameters())
         cost = forward_cost(config)
-        rows.append({"preset": name, "parameters": params, "published_parameters": PUBLISHED_PARAMETER_COUNTS[name],
+        rows.append({"preset": name, "parameters": params, "published_parameters": PUBLISHED_PARAMETER_COUNTS.get(name),
                      "input_shape": list(config.input_shape), "target_shape": list(config.target_shape),
                      "gmac": cost.nominal_macs / 1e9, "gflop": cost.nominal_flops / 1e9,
                      "gmac_executed": cost.executed_macs / 1e9})
@@ -33,7 +36,8 @@ def _cmd_presets(args: argparse.Namespace) -> int:
     print("-" * len(header))
     for r in rows:
         shape = "x".join(map(str, r["input_shape"]))
-        print(f"{r['preset']:<26}{r['parameters']:>12,}{r['published_parameters']:>12,}  {shape:<18}"
+        published = "-" if r["published_parameters"] is None else f"{r['published_parameters']:,}"
+        print(f"{r['preset']:<26}{r['parameters']:>12,}{published:>12}  {shape:<18}"
               f"{r['gmac']:>8.2f}{r['gflop']:>8.2f}{r['gmac_executed']:>15.2f}")
     return 0
 

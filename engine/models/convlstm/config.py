@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from ..unet.config import Shape4, check_shapes, config_from_dict
+from ..._config import config_from_dict
+from ..unet.config import Shape4, check_shapes
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ variants come from ``dataclasses.replace``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from ..._config import config_from_dict
 from .cuboid import PaddingType, check_padding_type
 from .layer_config import AttentionBackend, AttentionConfig, GlobalVectorConfig
 from .patterns import CROSS_PATTERNS, SELF_PATTERNS
@@ -178,8 +179,4 @@ class EarthformerConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "EarthformerConfig":
         """Build from a ``to_dict`` result (lists become tuples); unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"Earthformer config: unknown keys {unknown}; valid keys: {', '.join(sorted(known))}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        return config_from_dict(cls, data, "Earthformer")

@@ -6,8 +6,10 @@ channels in one pass. Level i has ``base_channels * 2**i`` channels at resolutio
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
+
+from ..._config import config_from_dict
 
 Shape4 = tuple[int, int, int, int]
 
@@ -25,15 +27,6 @@ def check_shapes(config: Any, multiple: int) -> None:
     if h % multiple or w % multiple:
         raise ValueError(f"input_shape: expected H and W divisible by {multiple} (the total downsampling), "
                          f"got {h} x {w}")
-
-
-def config_from_dict(cls: type, data: dict[str, Any], label: str) -> Any:
-    """Build ``cls`` from a ``to_dict`` result (lists become tuples); unknown keys are an error."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ValueError(f"{label} config: unknown keys {unknown}; valid keys: {', '.join(sorted(known))}")
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 @dataclass(frozen=True)

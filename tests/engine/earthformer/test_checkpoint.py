@@ -140,3 +140,18 @@ def test_a_model_first_run_in_inference_mode_still_trains():
         model.eval()(x)
     model.train()(x).square().mean().backward()
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+def test_the_facade_describes_and_runs_a_checkpoint(tmp_path, tiny_model):
+    from engine import api
+
+    save_checkpoint(tiny_model, tmp_path / "ck", metadata={"trained_on": "nothing"})
+    info = api.model_info(tmp_path / "ck")
+    assert (info.family, info.input_shape, info.target_shape) == ("earthformer", (3, 8, 8, 1), (2, 8, 8, 1))
+    assert info.parameters == sum(p.numel() for p in tiny_model.parameters())
+    x = np.random.default_rng(2).random((2, *TINY.input_shape), dtype=np.float32)
+    calls = []
+    y = api.forecast(tmp_path / "ck", x, device="cpu", batch_size=1, progress=lambda done, total: calls.append(done))
+    with torch.no_grad():
+        np.testing.assert_allclose(y, tiny_model(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6)
+    assert calls == [1, 2] and "sevir_demo" in api.model_preset_names() and "unet_sevir_demo" in api.model_preset_names()
