@@ -65,7 +65,28 @@ STORM_DEFAULTS: dict[str, Any] = {
     STORM_DOWNSAMPLE: True,  # 2x max-pooling: a 4x lighter animation, storm cores kept
 }
 
-DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS}
+# ----------------------------------------------------------------------------- verification panel
+VERIFY_THIS_EVENT, VERIFY_TEST_SPLIT = "This event", "Test split"
+VERIFY_MODES = (VERIFY_THIS_EVENT, VERIFY_TEST_SPLIT)
+
+VERIFY_MODE = "verify_mode"
+VERIFY_START = "verify_start"  # first frame of the 13 + 12 window; None = the event's middle window
+VERIFY_POOL = "verify_pool"
+VERIFY_MODELS = "verify_models"
+VERIFY_MEMBERS = "verify_members"
+VERIFY_LIMIT = "verify_limit"
+VERIFY_RESULT = "verify_result"  # {"request": ..., "scores": ...} of the last Compute (not a default)
+
+VERIFY_DEFAULTS: dict[str, Any] = {
+    VERIFY_MODE: VERIFY_THIS_EVENT,
+    VERIFY_START: None,
+    VERIFY_POOL: 4,  # 96 x 96 from SEVIR's 384: the demo models' resolution
+    VERIFY_MODELS: ["persistence", "optical_flow"],  # fast; STEPS only when chosen
+    VERIFY_MEMBERS: 4,
+    VERIFY_LIMIT: 6,  # windows: well under a minute with persistence + optical flow on 2 cores
+}
+
+DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS, **VERIFY_DEFAULTS}
 
 
 def init() -> None:

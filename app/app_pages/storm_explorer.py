@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import services, state
+from app.app_pages import _verification_panel
 
 TABLE_COLUMNS = ["id", "event_type", "time_utc", "split", "llcrnrlat", "llcrnrlon", "urcrnrlat", "urcrnrlon",
                  "pct_missing", "file_name"]
@@ -158,6 +159,7 @@ def event_view(name: str, table) -> None:
     st.subheader("Frame statistics")
     st.plotly_chart(stats_fig, key="storm_stats", config={"displaylogo": False})
     st.caption("Area at or above each VIL threshold in each frame (1 pixel = 1 km²), and the frame maximum.")
+    _verification_panel.render(name, event_id, event)
 
 
 def render() -> None:

@@ -24,6 +24,7 @@ MODEL_COLOURS: tuple[str, ...] = ("#636EFA", "#EF553B", "#00CC96", "#AB63FA", "#
 SEVIR_MINUTES_PER_STEP = 5
 BAR_SCORES: tuple[str, ...] = ("CSI", "POD", "SUCR", "BIAS")
 LEAD_SCORES: tuple[str, ...] = ("CSI-M", "MSE")
+TOP_LEGEND = {"orientation": "h", "yanchor": "bottom", "y": 1.12, "x": 0}  # half-width panels keep their width
 
 Scores = Mapping[str, Mapping[str, Mapping[str, object]]]  # model -> "all" / "lead" -> score name -> value
 
@@ -114,7 +115,7 @@ def lead_summary_figure(scores: Scores, metrics: Sequence[str] = LEAD_SCORES, *,
                                      line={"color": colour(m)}),
                           row=1, col=j + 1)
         fig.update_xaxes(title_text="Lead (min)", row=1, col=j + 1)
-    fig.update_layout(height=height, legend_title="Model", margin={"l": 60, "r": 20, "t": 40, "b": 50})
+    fig.update_layout(height=height, legend=TOP_LEGEND, margin={"l": 50, "r": 20, "t": 70, "b": 50})
     return fig
 
 
@@ -128,7 +129,7 @@ def threshold_bars_figure(scores: Scores, thresholds: Sequence[float], metrics: 
     rows, cols = _grid(len(metrics), cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=list(metrics), vertical_spacing=0.18,
                         horizontal_spacing=0.08)
-    labels = [f"≥ {t:g}" for t in thresholds]
+    labels = [f"{t:g}" for t in thresholds]  # categories, so bars group evenly
     for j, metric in enumerate(metrics):
         row, col = j // cols + 1, j % cols + 1
         for m, (model, result) in enumerate(scores.items()):
@@ -136,9 +137,10 @@ def threshold_bars_figure(scores: Scores, thresholds: Sequence[float], metrics: 
                                  showlegend=j == 0, marker_color=colour(m)), row=row, col=col)
         if metric == "BIAS":
             fig.add_hline(y=1.0, line_dash="dash", line_color="grey", row=row, col=col)
-        fig.update_xaxes(title_text="VIL threshold (pixel value)", row=row, col=col)
-    fig.update_layout(barmode="group", height=rows * height_per_row + 60, legend_title="Model",
-                      margin={"l": 60, "r": 20, "t": 40, "b": 40})
+    fig.update_xaxes(type="category")  # "16", "74", ... would otherwise become a linear axis
+    fig.update_xaxes(title_text="VIL threshold (≥ pixel value)", row=rows)
+    fig.update_layout(barmode="group", height=rows * height_per_row + 80, legend=TOP_LEGEND,
+                      margin={"l": 50, "r": 20, "t": 70, "b": 40})
     return fig
 
 

@@ -67,7 +67,7 @@ def test_threshold_bars_equal_the_pooled_scores(scores):
     for j, metric in enumerate(("CSI", "POD", "SUCR", "BIAS")):
         for m, model in enumerate(scores):
             bar = fig.data[j * len(scores) + m]
-            assert bar.type == "bar" and list(bar.x) == [f"≥ {t}" for t in THRESHOLDS]
+            assert bar.type == "bar" and list(bar.x) == [str(t) for t in THRESHOLDS]
             assert _equal(bar.y, scores[model]["all"][metric])
 
 
