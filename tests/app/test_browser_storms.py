@@ -67,12 +67,15 @@ def test_storm_explorer_selects_an_event_and_plays_it(chromium: Path, storm_serv
             expect(page.get_by_role("heading", name="S1003 · Flash Flood", exact=False)).to_be_visible(timeout=30_000)
             map_image = page.locator('[data-testid="stImage"] img')
             expect(map_image).to_have_count(1, timeout=30_000)
-            assert page.evaluate("img => img.naturalWidth", map_image.element_handle()) > 300
+            page.wait_for_function("img => img.complete && img.naturalWidth > 300", arg=map_image.element_handle(),
+                                   timeout=30_000)  # the PNG may still be loading on a busy machine
             page.wait_for_function(f"() => (({_PLAYER_STATE_JS})() || '').includes('S1003')", timeout=30_000)
             before = page.evaluate(_PLAYER_STATE_JS)
             assert '-120 min' in before
 
-            page.locator(".updatemenu-item-text", has_text="Play").click()
+            play = page.locator(".updatemenu-item-text", has_text="Play")
+            expect(play).to_have_count(1, timeout=30_000)  # under load a stale player may linger during a rerun
+            play.click()
             page.wait_for_function(f"prev => ({_PLAYER_STATE_JS})() !== prev", arg=before, timeout=15_000)
             page.wait_for_timeout(600)  # a few more frames at ~100 ms each
             page.locator(".updatemenu-item-text", has_text="Pause").click()
