@@ -7,7 +7,7 @@ variants come from ``dataclasses.replace``.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from ..._config import config_from_dict
@@ -162,8 +162,6 @@ class EarthformerConfig:
         )
 
     def attention_with_inter_ffn(self, use_inter_ffn: bool) -> AttentionConfig:
-        from dataclasses import replace
-
         return replace(self.attention(), use_inter_ffn=use_inter_ffn)
 
     def global_vectors(self) -> GlobalVectorConfig:
