@@ -1,6 +1,7 @@
 """Fixtures for the app tests: AppTest on each page, and a live server plus Chromium for the browser test."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -89,3 +90,24 @@ def streamlit_server(tmp_path: Path):
             proc.kill()
             proc.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def offline_page(chromium: Path, server: str, height: int):
+    """A Chromium page on ``server`` that records every request leaving it.
+
+    Yields ``(page, outside)``; the test asserts ``not outside`` (the app must work offline:
+    no CDN fonts, icons, scripts, map tiles or topojson).
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": height})
+            outside: list[str] = []
+            page.on("request", lambda r: None if r.url.startswith(server) else outside.append(r.url))
+            page.goto(server)
+            yield page, outside
+        finally:
+            browser.close()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CHROMIUM_ARGS
+from .conftest import offline_page
 
 # Plotly's own data of every 3D view on the page, as JSON (typed arrays become plain lists).
 _PLOT_DATA_JS = """() => JSON.stringify(
@@ -24,37 +24,29 @@ _CHANGED_JS = f"previous => ({_PLOT_DATA_JS})() !== previous"
 @pytest.mark.browser
 @pytest.mark.timeout(180)
 def test_cuboid_page_redraws_in_a_real_browser(chromium: Path, streamlit_server: str, tmp_path: Path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1400})
-            outside = []  # the app must work offline: no CDN fonts, icons or scripts
-            page.on("request", lambda r: None if r.url.startswith(streamlit_server) else outside.append(r.url))
-            page.goto(streamlit_server)
-            expect(page.get_by_role("heading", name="Earth Forecast Studio")).to_be_visible(timeout=30_000)
+    with offline_page(chromium, streamlit_server, height=1400) as (page, outside):
+        expect(page.get_by_role("heading", name="Earth Forecast Studio")).to_be_visible(timeout=30_000)
 
-            page.locator('[data-testid="stSidebarNav"] a', has_text="Cuboid attention").click()
-            expect(page.get_by_role("heading", name="Cuboid attention")).to_be_visible(timeout=30_000)
-            expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # 3 views + cost
-            expect(page.get_by_text("Shifted (1, 1, 1), local").first).to_be_visible()
-            before = page.evaluate(_PLOT_DATA_JS)
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Cuboid attention").click()
+        expect(page.get_by_role("heading", name="Cuboid attention")).to_be_visible(timeout=30_000)
+        expect(page.locator(".js-plotly-plot")).to_have_count(4, timeout=30_000)  # 3 views + cost
+        expect(page.get_by_text("Shifted (1, 1, 1), local").first).to_be_visible()
+        before = page.evaluate(_PLOT_DATA_JS)
 
-            page.get_by_text("Follow one query").click()
-            page.wait_for_function(_CHANGED_JS, arg=before, timeout=30_000)
-            expect(page.get_by_text("attends to 12 elements").first).to_be_visible()
-            following = page.evaluate(_PLOT_DATA_JS)
-            assert '"name":"query"' in following
+        page.get_by_text("Follow one query").click()
+        page.wait_for_function(_CHANGED_JS, arg=before, timeout=30_000)
+        expect(page.get_by_text("attends to 12 elements").first).to_be_visible()
+        following = page.evaluate(_PLOT_DATA_JS)
+        assert '"name":"query"' in following
 
-            query_t = page.get_by_label("query t")
-            query_t.fill("4")
-            query_t.press("Enter")
-            page.wait_for_function(_CHANGED_JS, arg=following, timeout=30_000)
+        query_t = page.get_by_label("query t")
+        query_t.fill("4")
+        query_t.press("Enter")
+        page.wait_for_function(_CHANGED_JS, arg=following, timeout=30_000)
 
-            assert not outside, f"the app fetched from outside: {sorted(set(outside))}"
-            page.screenshot(path=str(tmp_path / "cuboid_page.png"))
-            if os.environ.get("EFS_SCREENSHOT"):  # e.g. EFS_SCREENSHOT=/tmp/cuboid_page.png
-                page.screenshot(path=os.environ["EFS_SCREENSHOT"])
-        finally:
-            browser.close()
+        assert not outside, f"the app fetched from outside: {sorted(set(outside))}"
+        page.screenshot(path=str(tmp_path / "cuboid_page.png"))
+        if os.environ.get("EFS_SCREENSHOT"):  # e.g. EFS_SCREENSHOT=/tmp/cuboid_page.png
+            page.screenshot(path=os.environ["EFS_SCREENSHOT"])
