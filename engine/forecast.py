@@ -53,7 +53,7 @@ class Forecaster:
 
     @property
     def config(self):
-        return getattr(self.model, "config", None) or self.model._orig_mod.config
+        return self.model.config  # a torch.compile wrapper forwards attribute access to the model
 
     def check_inputs(self, inputs: np.ndarray) -> None:
         expected = tuple(self.config.input_shape)

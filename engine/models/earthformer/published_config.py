@@ -106,7 +106,7 @@ def config_from_published_yaml(source: str | Path | Mapping[str, Any]) -> Earthf
 def published_kwargs(config: EarthformerConfig) -> dict[str, Any]:
     """Keyword arguments that build the published ``CuboidTransformerModel`` equal to ``config``."""
     c = config
-    kwargs = {key: getattr(c, key) for key in _SAME if key not in ("initial_downsample_conv_layers",)}
+    kwargs = {key: getattr(c, key) for key in _SAME}
     kwargs.update(
         input_shape=list(c.input_shape), target_shape=list(c.target_shape), enc_depth=list(c.enc_depth),
         dec_depth=list(c.dec_depth), downsample=list(c.downsample),
@@ -114,7 +114,7 @@ def published_kwargs(config: EarthformerConfig) -> dict[str, Any]:
         enc_attn_patterns=list(c.patterns("enc_attn_patterns")), dec_self_attn_patterns=list(c.patterns("dec_self_attn_patterns")),
         dec_cross_attn_patterns=list(c.patterns("dec_cross_attn_patterns")), dec_cross_start=c.dec_cross_start,
         initial_downsample_type=c.initial_downsample, initial_downsample_scale=list(c.initial_downsample_scale),
-        initial_downsample_conv_layers=c.initial_downsample_conv_layers, norm_layer="layer_norm",
+        norm_layer="layer_norm",
     )
     if c.initial_downsample == "stack_conv":
         kwargs.update(
