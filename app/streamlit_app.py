@@ -2,7 +2,7 @@
 
 Run from the repository root with ``python -m streamlit run app/streamlit_app.py``. This file
 only sets the page up, initialises session state and routes; each page lives in
-``app_pages/`` and talks to the engine through ``app/services.py``.
+``app_pages/`` and talks to the engine through the ``app/services/`` package.
 """
 from __future__ import annotations
 

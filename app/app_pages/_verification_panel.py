@@ -1,14 +1,15 @@
 """Verification panel of the storm explorer: baselines and trained models scored side by side.
 
 Widgets only choose what to compute; the heavy work runs on the Compute button and is cached
-in ``app.services`` (a slider move never recomputes). The last result stays in session state,
+in ``app.services.verification`` (a slider move never recomputes). The last result stays in session state,
 so it stays shown while other widgets change. An engine failure is one ``st.error``.
 """
 from __future__ import annotations
 
 import streamlit as st
 
-from app import services, state
+from app import state
+from app.services import verification as services
 
 
 def _keep(key: str, options: list, default) -> None:

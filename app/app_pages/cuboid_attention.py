@@ -1,6 +1,6 @@
 """Cuboid attention: a classroom view of Earthformer's cuboid decomposition (Gao et al. 2022, Sec. 3).
 
-Thin page: widgets and layout only; every number and figure comes from ``app.services``.
+Thin page: widgets and layout only; every number and figure comes from ``app.services.cuboid``.
 """
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import math
 
 import streamlit as st
 
-from app import services, state
+from app import state
+from app.services import cuboid as services
 
 AXES = ("T", "H", "W")
 SHAPE_MAX = 24  # per axis; the product is capped separately by services.MAX_ELEMENTS

@@ -1,6 +1,6 @@
 """Storm explorer: browse SEVIR storm events (Veillette et al., NeurIPS 2020), their footprint and VIL.
 
-Thin page: widgets and layout only; data, figures and maps come from ``app.services``. Every
+Thin page: widgets and layout only; data, figures and maps come from ``app.services.storms``. Every
 data failure (a missing or truncated file, an event absent from its file) is one ``st.error``
 naming what is wrong; the rest of the page and the other events stay usable.
 """
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import services, state
+from app import state
+from app.services import storms as services
 from app.app_pages import _verification_panel
 
 TABLE_COLUMNS = ["id", "event_type", "time_utc", "split", "llcrnrlat", "llcrnrlon", "urcrnrlat", "urcrnrlon",

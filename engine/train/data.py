@@ -29,6 +29,8 @@ class DataSpec:
         "Embedded demo".
     in_len, out_len : input and target frames (0: from the model's shapes).
     stride : window step in frames (0: out_len for SEVIR, as Earthformer's 12; 1 for ENSO).
+    val_stride : SEVIR validation window step (0: out_len, the windows ``evaluate`` scores), so a
+        denser training stride does not change what early stopping measures.
     pool : SEVIR spatial max-pool factor (0: stored size / model size).
     downsampling : SEVIR "none" or "lr" (SEVIR-LR on the fly: every 2nd frame, 3 x 3 max pool).
     cache_mb : keep the prepared SEVIR frames in memory when they take at most this much.
@@ -40,6 +42,7 @@ class DataSpec:
     in_len: int = 0
     out_len: int = 0
     stride: int = 0
+    val_stride: int = 0
     pool: int = 0
     downsampling: Literal["none", "lr"] = "none"
     cache_mb: int = 2048
@@ -49,7 +52,7 @@ class DataSpec:
             raise ValueError(f"data: expected one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.downsampling not in ("none", "lr"):
             raise ValueError(f"downsampling: expected 'none' or 'lr', got {self.downsampling!r}")
-        for name in ("in_len", "out_len", "stride", "pool", "cache_mb"):
+        for name in ("in_len", "out_len", "stride", "val_stride", "pool", "cache_mb"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: expected >= 0 (0 = from the model), got {getattr(self, name)}")
 
@@ -93,7 +96,8 @@ def resolve_spec(spec: DataSpec, input_shape: tuple[int, ...] | None,
             raise ValueError(f"sevir data: stored frames of {stored} px do not pool onto the model's {size} px "
                              f"(expected a size dividing {stored}); pass --pool")
         pool = stored // size
-    return replace(spec, in_len=in_len, out_len=out_len, stride=spec.stride or out_len, pool=pool)
+    return replace(spec, in_len=in_len, out_len=out_len, stride=spec.stride or out_len,
+                   val_stride=spec.val_stride or out_len, pool=pool)
 
 
 def _stored_size(root: Path) -> int:
@@ -119,8 +123,8 @@ def build_datasets(spec: DataSpec) -> tuple[Dataset, Dataset]:
     from ..data.sevir.dataset import SequenceSpec, SevirSequences
 
     out = []
-    for split in ("train", "val"):
-        seq = SequenceSpec(split=split, seq_len=spec.in_len + spec.out_len, stride=spec.stride,
+    for split, stride in (("train", spec.stride), ("val", spec.val_stride or spec.stride)):
+        seq = SequenceSpec(split=split, seq_len=spec.in_len + spec.out_len, stride=stride,
                            downsampling=spec.downsampling, pool=spec.pool)
         ds = SevirSequences(root, seq)
         if len(ds) == 0:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import services
+from app.services import cuboid as services
 from engine import api
 from engine.viz.cuboid_figures import PALETTE, cuboid_colors, cuboid_figure
 

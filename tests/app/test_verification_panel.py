@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from app import services
+from app.services import verification as services
 from engine import api
 
 from .conftest import plotly_specs
