@@ -7,7 +7,10 @@ from pathlib import Path as _Path
 import numpy as _np
 
 
-__all__ = ["ModelInfo", "forecast", "model_info", "model_preset_names"]
+from ..models.catalog import CatalogEntry, CatalogProblem
+
+__all__ = ["CatalogEntry", "CatalogProblem", "ModelInfo", "forecast", "forecast_model", "forecast_models", "model_info",
+           "model_preset_names"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,26 @@ def forecast(directory: str | _Path, inputs: _np.ndarray, *, device: str = "auto
 
     forecaster = Forecaster.from_checkpoint(directory, device, precision)
     return forecaster.predict(_np.asarray(inputs), batch_size=batch_size, progress=progress)
+
+
+def forecast_models(data: str | None = None) -> tuple[list[CatalogEntry], list[CatalogProblem]]:
+    """Usable checkpoints in the model folders (``assets/models`` first, then ``EFS_MODEL_DIRS`` and
+    ``[[models]]`` in the TOML config), optionally only those for ``data`` ("sevir" or
+    "icar-enso"), and the skipped ones with a one-line reason each. Weights are not loaded."""
+    from ..data.sources import model_folders
+    from ..models.catalog import scan_folders
+
+    if data not in (None, "sevir", "icar-enso"):
+        raise ValueError(f"data: expected 'sevir' or 'icar-enso', got {data!r}")
+    entries, problems = scan_folders((f.name, f.root, not f.is_demo) for f in model_folders())
+    return [e for e in entries if data is None or e.data == data], problems
+
+
+def forecast_model(label: str, data: str | None = None) -> CatalogEntry:
+    """The catalog entry called ``label``; ValueError listing the usable labels otherwise."""
+    entries, _ = forecast_models(data)
+    for entry in entries:
+        if entry.label == label:
+            return entry
+    valid = ", ".join(repr(e.label) for e in entries) or "none"
+    raise ValueError(f"model: expected one of {valid}, got {label!r}")

@@ -16,6 +16,13 @@ come from
       name = "ICAR-ENSO"
       root = "/data/icar_enso"
 
+      [[models]]                    # checkpoint folders (config.json + model.safetensors each)
+      name = "Published"
+      root = "/data/checkpoints"
+
+Model folders work the same way (:func:`model_folders`): the shipped ``assets/models`` first,
+then ``EFS_MODEL_DIRS`` entries, then ``[[models]]`` tables.
+
 Pages look sources up by name among the configured ones only (:func:`get_source`), so a page
 can never be made to read an arbitrary path.
 """
@@ -31,7 +38,10 @@ SourceKind = Literal["sevir", "icar_enso"]
 KINDS: tuple[str, ...] = ("sevir", "icar_enso")
 DEMO_NAME = "Embedded demo"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ENV_ROOTS = {"sevir": "EFS_SEVIR_ROOTS", "icar_enso": "EFS_ICAR_ENSO_ROOTS"}
+ENV_ROOTS = {"sevir": "EFS_SEVIR_ROOTS", "icar_enso": "EFS_ICAR_ENSO_ROOTS", "models": "EFS_MODEL_DIRS"}
+TOML_TABLES: tuple[str, ...] = (*KINDS, "models")
+SHIPPED_MODELS_NAME = "Shipped demo models"
+SHIPPED_MODELS_DIR = REPO_ROOT / "assets" / "models"
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,17 @@ def configured_sources(kind: SourceKind) -> list[DataSource]:
     return sources
 
 
+def model_folders() -> list[DataSource]:
+    """Folders of saved checkpoints: ``assets/models`` first, then ``EFS_MODEL_DIRS``, then TOML."""
+    folders = [DataSource(SHIPPED_MODELS_NAME, SHIPPED_MODELS_DIR, "models", is_demo=True)]
+    folders += _from_env("models") + _from_toml("models")
+    names = [f.name for f in folders]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"model folder names: expected unique names, got {duplicated[0]!r} more than once")
+    return folders
+
+
 def get_source(kind: SourceKind, name: str) -> DataSource:
     """The configured source called ``name``; ValueError listing the configured names otherwise."""
     sources = configured_sources(kind)
@@ -112,9 +133,9 @@ def _from_toml(kind: str) -> list[DataSource]:
         config = tomllib.loads(path.read_text())
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise ValueError(f"{path}: cannot read the TOML config ({err})") from None
-    unknown = sorted(k for k in config if k not in KINDS)
+    unknown = sorted(k for k in config if k not in TOML_TABLES)
     if unknown:
-        raise ValueError(f"{path}: expected tables [[sevir]] and [[icar_enso]], got [{unknown[0]}]")
+        raise ValueError(f"{path}: expected tables [[sevir]], [[icar_enso]] and [[models]], got [{unknown[0]}]")
     tables = config.get(kind, [])
     if not isinstance(tables, list):
         raise ValueError(f"{path}: expected [[{kind}]] array of tables, got a single [{kind}] table")

@@ -54,7 +54,7 @@ def test_repo_efs_toml_is_used_when_present(clean_env, tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ('[[sevir]]\nname = "x"\n', r"\[\[sevir\]\] entry 0: expected keys name"),
-    ('[[radar]]\nname = "x"\nroot = "/x"\n', r"expected tables \[\[sevir\]\] and \[\[icar_enso\]\], got \[radar\]"),
+    ('[[radar]]\nname = "x"\nroot = "/x"\n', r"expected tables \[\[sevir\]\], \[\[icar_enso\]\] and \[\[models\]\], got \[radar\]"),
     ("[[sevir]\n", "cannot read the TOML config"),
     ('[[sevir]]\nname = "Embedded demo"\nroot = "/x"\n', "expected unique names"),
 ])
