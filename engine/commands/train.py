@@ -31,7 +31,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise ValueError("data: expected at most one of --source NAME and --root DIR, got both")
         data = DataSpec(kind=args.data.replace("-", "_"), root=args.root or "",
                         **({"source": args.source} if args.source else {}), in_len=args.in_len or 0,
-                        out_len=args.out_len or 0, stride=args.stride or 0, pool=args.pool or 0,
+                        out_len=args.out_len or 0, stride=args.stride or 0, val_stride=args.val_stride or 0,
+                        pool=args.pool or 0,
                         downsampling="lr" if args.sevir_lr else "none")
     elif args.source or args.root:
         raise ValueError("--source/--root: expected --data sevir or --data icar-enso with them")
@@ -75,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cut = p.add_argument_group("how data become samples (default: from the model's shapes)")
     cut.add_argument("--in-len", type=int)
     cut.add_argument("--out-len", type=int)
-    cut.add_argument("--stride", type=int)
+    cut.add_argument("--stride", type=int, help="training window step (SEVIR default: out-len)")
+    cut.add_argument("--val-stride", type=int, help="SEVIR validation window step (default: out-len, as evaluate)")
     cut.add_argument("--pool", type=int, help="SEVIR spatial max-pool factor")
     cut.add_argument("--sevir-lr", action="store_true", help="SEVIR-LR on the fly (every 2nd frame, 3x3 max pool)")
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")

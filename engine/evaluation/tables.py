@@ -3,7 +3,8 @@
 SEVIR: CSI-M, CSI at 219 ... 16, MSE and MAE on the [0, 1] scale in units of 1e-3 (the papers'
 MSE column; Earthformer 3.6957), then POD, SUCR and the frequency BIAS per threshold, and CSI-M
 per lead time. ICAR-ENSO: C-Nino3.4-M, C-Nino3.4-WM, Nino3.4 RMSE (degC), SST MSE on scaled SST
-in units of 1e-4 (Earthformer 2.546), then the Nino3.4 correlation per lead month.
+in units of 1e-4 (Earthformer 2.546), then the Nino3.4 correlation per lead month. A correlation
+that does not exist (a constant forecast such as climatology) is printed "undefined".
 """
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from typing import Any
 import numpy as np
 
 
-def _num(value: Any, width: int = 9, digits: int = 4) -> str:
+UNDEFINED = "undefined"  # a correlation of a constant forecast (climatology): neither a number nor 0
+
+
+def _num(value: Any, width: int = 9, digits: int = 4, missing: str = "nan") -> str:
     if value is None:  # not applicable (CRPS of a deterministic forecast)
         return f"{'-':>{width}}"
     value = float(value)
-    return f"{'nan':>{width}}" if not np.isfinite(value) else f"{value:>{width}.{digits}f}"
+    return f"{missing:>{width}}" if not np.isfinite(value) else f"{value:>{width}.{digits}f}"
 
 
 def _name_width(models: dict) -> int:
@@ -64,10 +68,16 @@ def format_enso_table(result: dict) -> str:
     cols = ["C-Nino3.4-M", "C-Nino3.4-WM", "Nino3.4 RMSE", "SST MSE(1e-4)"]
     lines = [_header(result), "", f"{'model':<{nw}}" + "".join(f"{c:>15}" for c in cols)]
     for name, m in models.items():
-        row = [m["C-Nino3.4-M"], m["C-Nino3.4-WM"], m["Nino3.4 RMSE"], m["SST MSE"] * 1e4]
-        lines.append(f"{name:<{nw}}" + "".join(" " + _num(v, 14) for v in row))
+        corr = [_num(m[k], 14, missing=UNDEFINED) for k in ("C-Nino3.4-M", "C-Nino3.4-WM")]
+        rest = [_num(m["Nino3.4 RMSE"], 14), _num(m["SST MSE"] * 1e4, 14)]
+        lines.append(f"{name:<{nw}}" + "".join(" " + c for c in corr + rest))
     n_leads = len(next(iter(models.values()))["corr"])
-    lines += ["", f"{'corr by lead':<{nw}}" + "".join(f"{t + 1:>7}" for t in range(n_leads))]
+    undefined = any(not np.all(np.isfinite(m["corr"])) for m in models.values())
+    width = len(UNDEFINED) if undefined else 6  # widen the columns only when a word must fit
+    lines += ["", f"{'corr by lead':<{nw}}" + "".join(f"{t + 1:>{width + 1}}" for t in range(n_leads))]
     for name, m in models.items():
-        lines.append(f"{name:<{nw}}" + "".join(" " + _num(v, 6, 3) for v in m["corr"]))
+        lines.append(f"{name:<{nw}}" + "".join(" " + _num(v, width, 3, UNDEFINED) for v in m["corr"]))
+    if undefined:
+        lines += ["", "undefined: the forecast is the same for every window (e.g. climatology), so its "
+                      "correlation with the observations has no value (0 / 0)"]
     return "\n".join(lines)

@@ -63,11 +63,41 @@ def pool_leads(s: Moments) -> Moments:
     return out
 
 
+# Relative spread below which a series counts as constant: the float64 mean of N identical values
+# is off by a few ulps (1e-16 relative), so a constant forecast keeps a residual spread of that
+# order; any forecast that really varies (even by one float32 ulp, 6e-8) is far above 1e-9.
+CONSTANT_RTOL = 1e-9
+
+
+def is_constant(m2: np.ndarray, mean: np.ndarray, n: np.ndarray, other_m2: np.ndarray,
+                rtol: float = CONSTANT_RTOL) -> np.ndarray:
+    """Where a series with moments (``m2``, ``mean``, ``n``) is constant up to rounding.
+
+    The spread sqrt(m2 / n) is compared with ``rtol`` times the larger of the series' own
+    magnitude |mean| and the other series' spread, so the test does not depend on units.
+    """
+    spread, other = np.sqrt(np.maximum(m2, 0.0) / n), np.sqrt(np.maximum(other_m2, 0.0) / n)
+    return spread <= rtol * np.maximum(np.abs(mean), other)
+
+
+def pearson(s: Moments, eps: float = 0.0) -> np.ndarray:
+    """Pearson correlation from moments, ``eps`` added to its denominator (the papers' 1e-6).
+
+    NaN where the forecast or the observation is constant: the correlation of a constant series
+    is undefined (0 / 0). Without this, ``+ eps`` would report 0 for a climatology forecast, and
+    rounding noise in its deviations could report any value in [-1, 1].
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = s.c_po / (np.sqrt(s.m2_p * s.m2_o) + eps)
+    undefined = is_constant(s.m2_p, s.mean_p, s.n, s.m2_o) | is_constant(s.m2_o, s.mean_o, s.n, s.m2_p)
+    return np.where(undefined, np.nan, corr)
+
+
 def moment_scores(s: Moments, eps: float = 0.0) -> dict[str, np.ndarray]:
-    """MSE, MAE, RMSE and Pearson correlation (``eps`` added to its denominator)."""
+    """MSE, MAE, RMSE and Pearson correlation (``eps`` added to its denominator; NaN if either
+    side is constant, see :func:`pearson`)."""
     mse = s.sse / s.n
-    return {"MSE": mse, "MAE": s.sae / s.n, "RMSE": np.sqrt(mse),
-            "corr": s.c_po / (np.sqrt(s.m2_p * s.m2_o) + eps)}
+    return {"MSE": mse, "MAE": s.sae / s.n, "RMSE": np.sqrt(mse), "corr": pearson(s, eps)}
 
 
 @dataclass(frozen=True)

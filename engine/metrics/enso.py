@@ -1,7 +1,8 @@
 """ICAR-ENSO scores of Earthformer (Gao et al., NeurIPS 2022): Nino3.4 skill per lead month.
 
 For lead l = 1..L, corr_l is the Pearson correlation across the N test samples of predicted and
-true Nino3.4 (sample means subtracted, denominator + 1e-6); C-Nino3.4-M = mean_l corr_l and
+true Nino3.4 (sample means subtracted, denominator + 1e-6; NaN, "undefined", for a forecast that
+is constant across samples, such as climatology); C-Nino3.4-M = mean_l corr_l and
 C-Nino3.4-WM = (1/L) sum_l a_l ln(l) corr_l with the Tianchi weights a_l = 1.5 (l <= 4),
 2 (5..11), 3 (12..18), 4 (19..24). Nino3.4 RMSE = (1/L) sum_l sqrt(mean_n (y_hat - y)^2).
 SST MSE is ``SstScores`` (continuous scores with scale 1) on min-max scaled SST, over every sample,
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._arrays import Streaming, require_state
-from .continuous import ContinuousScores, Moments, merge_moments, moments
+from .continuous import ContinuousScores, Moments, merge_moments, moments, pearson
 
 # Nino3.4 box on Earthformer's cropped 24 x 48 grid (reference D.2): lat -5..5, lon 190..240 E.
 NINO34_LAT = slice(10, 13)
@@ -71,7 +72,9 @@ class Nino34Scores(Streaming):
 
     ``compute`` returns ``corr`` (L,), ``rmse`` (L,), ``weights`` (L,), ``C-Nino3.4-M``,
     ``C-Nino3.4-WM`` and ``Nino3.4 RMSE``. ``eps`` is the papers' 1e-6 in the correlation's
-    denominator. Per-lead moments merge exactly, so the scores of a stream equal one-shot scores.
+    denominator. A lead whose forecast (or observation) is constant across samples has no
+    correlation: ``corr`` is NaN there and so are the means (climatology is "undefined", not 0).
+    Per-lead moments merge exactly, so the scores of a stream equal one-shot scores.
     """
 
     eps: float = 1e-6
@@ -85,7 +88,7 @@ class Nino34Scores(Streaming):
 
     def compute(self, state: Moments | None) -> dict[str, np.ndarray | float]:
         require_state(state, "nino34")
-        corr = state.c_po / (np.sqrt(state.m2_p * state.m2_o) + self.eps)
+        corr = pearson(state, self.eps)  # NaN (undefined) for a constant forecast, e.g. climatology
         rmse = np.sqrt(state.sse / state.n)
         weights = tianchi_weights(corr.shape[0])
         return {"corr": corr, "rmse": rmse, "weights": weights, "C-Nino3.4-M": float(corr.mean()),

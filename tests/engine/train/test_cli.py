@@ -28,7 +28,7 @@ def error_line(capsys, *args: str) -> str:
 def test_a_cli_run_writes_logs_and_a_loadable_best_model_and_resumes(tiny_root, tiny_model_json, tmp_path, capsys):
     out = tmp_path / "run"
     common = ["--model", str(tiny_model_json), "--data", "sevir", "--root", str(tiny_root), "--out", str(out),
-              "--stride", "4", "--epochs", "2", "--batch-size", "2", "--accumulate", "2", "--limit-train", "4",
+              "--stride", "4", "--val-stride", "4", "--epochs", "2", "--batch-size", "2", "--accumulate", "2", "--limit-train", "4",
               "--limit-val", "2", "--max-minutes", "1e-9"]
     assert train(*common) == 0
     assert "time budget" in capsys.readouterr().out

@@ -42,7 +42,7 @@ def test_accumulation_reaches_the_total_batch_over_all_processes():
 
 
 def test_unknown_names_and_bad_values_raise_one_clear_error(tmp_path):
-    with pytest.raises(ValueError, match="unknown training recipe 'sevirr'; valid: default, icar_enso"):
+    with pytest.raises(ValueError, match="unknown training recipe 'sevirr'; valid: convlstm_sevir_demo, default, icar_enso"):
         get_recipe("sevirr")
     with pytest.raises(ValueError, match=r"unknown keys \['learning_rate'\]"):
         TrainConfig.from_dict({"learning_rate": 1e-3})

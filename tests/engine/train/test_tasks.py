@@ -16,7 +16,7 @@ from engine.train.loop import Trainer
 from engine.train.tasks import EnsoTask, SevirTask, task_for
 from tests.engine.enso.conftest import TINY as ENSO_TINY
 
-from .conftest import FAST
+from .conftest import FAST, TINY
 
 ENSO_MODEL = replace(ICAR_ENSO, base_units=16, num_heads=2, enc_depth=(1,), dec_depth=(1,))
 
@@ -79,3 +79,12 @@ def test_low_precision_autocast_trains_on_cpu(tiny_data, tmp_path, precision):
     config = replace(FAST, epochs=1, limit_train=4, limit_val=2, precision=precision)
     summary = Trainer(Earthformer(TINY), task, train, val, config, tmp_path, progress=False).fit()
     assert summary["step"] == 2 and summary["best_selection"] is not None
+
+
+def test_validation_keeps_the_evaluate_windows_when_training_windows_are_denser(tiny_root):
+    spec = resolve_spec(DataSpec(root=str(tiny_root), stride=1), TINY.input_shape, TINY.target_shape)
+    assert (spec.stride, spec.val_stride) == (1, TINY.target_shape[0])
+    train, val = build_datasets(spec)
+    denser = build_datasets(replace(spec, val_stride=1))[1]
+    # 13-frame events, 5-frame windows: 9 starts per event every frame, 5 every 2 frames (T_out)
+    assert len(denser) * 5 == len(val) * 9 and len(train) % 9 == 0
