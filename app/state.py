@@ -86,7 +86,40 @@ VERIFY_DEFAULTS: dict[str, Any] = {
     VERIFY_LIMIT: 6,  # windows: well under a minute with persistence + optical flow on 2 cores
 }
 
-DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS, **VERIFY_DEFAULTS}
+# ----------------------------------------------------------------------------- forecast panel (storm explorer)
+FORECAST_MODEL = "forecast_model"  # a catalog label or a baseline name; None = the first offered (Earthformer)
+FORECAST_START = "forecast_start"  # first frame of the model's window; None = the event's middle window
+FORECAST_POOL = "forecast_pool"  # baselines only: a checkpoint runs at the resolution it was trained at
+FORECAST_RESULTS = "forecast_results"  # {request: result} of this session's runs, newest last (not a default)
+FORECAST_SHOWN = "forecast_shown"  # request of the result on screen (not a default)
+
+FORECAST_DEFAULTS: dict[str, Any] = {
+    FORECAST_MODEL: None,
+    FORECAST_START: None,
+    FORECAST_POOL: 4,  # 96 x 96 from SEVIR's 384: the demo Earthformer's resolution, so results compare
+}
+
+# ----------------------------------------------------------------------------- ENSO outlook page
+ENSO_MAPS_INPUT, ENSO_MAPS_FORECAST, ENSO_MAPS_OBSERVED = "Input months", "Forecast", "Observed"
+ENSO_MAP_VIEWS = (ENSO_MAPS_INPUT, ENSO_MAPS_FORECAST, ENSO_MAPS_OBSERVED)
+
+ENSO_SOURCE = "enso_source"
+ENSO_CLIMATE_MODEL = "enso_climate_model"  # None = the source's test model
+ENSO_START = "enso_start"  # first input month of the 12 + 14 window; None = the middle window
+ENSO_FORECASTER = "enso_forecaster"  # catalog label or baseline; None = the first checkpoint, else persistence
+ENSO_MAPS = "enso_maps"
+ENSO_SKILL = "enso_skill"  # {"request": ..., "skill": ...} of the last skill run (not a default)
+
+ENSO_DEFAULTS: dict[str, Any] = {
+    ENSO_SOURCE: DEMO_SOURCE,
+    ENSO_CLIMATE_MODEL: None,
+    ENSO_START: None,
+    ENSO_FORECASTER: None,
+    ENSO_MAPS: ENSO_MAPS_FORECAST,  # one map set per run: each costs about 2 s to draw
+}
+
+DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS, **VERIFY_DEFAULTS, **FORECAST_DEFAULTS,
+                             **ENSO_DEFAULTS}
 
 
 def init() -> None:

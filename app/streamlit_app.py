@@ -30,6 +30,7 @@ PAGES = {
     ],
     "Explore": [
         st.Page("app_pages/storm_explorer.py", title="Storm explorer", icon=":material/thunderstorm:"),
+        st.Page("app_pages/enso_outlook.py", title="ENSO outlook", icon=":material/waves:"),
     ],
     "Learn": [
         st.Page("app_pages/cuboid_attention.py", title="Cuboid attention", icon=":material/view_in_ar:"),

@@ -24,35 +24,48 @@ def _keep(key: str, options: list, default) -> None:
 def _model_picker() -> list[str]:
     baselines, trained = services.verification_baselines(), services.trained_models()
     _keep(state.VERIFY_MODELS, baselines + trained, None)
-    chosen = st.multiselect("Models", baselines + trained, key=state.VERIFY_MODELS, format_func=services.model_label,
-                            help="Baselines (persistence, optical flow, the STEPS ensemble) and trained checkpoints "
-                                 "under assets/models/.")
+    chosen = st.multiselect("Models", baselines + trained, key=state.VERIFY_MODELS,
+                            help="Baselines (persistence, optical flow, the STEPS ensemble) and the trained checkpoints "
+                                 "of the model folders (assets/models/, EFS_MODEL_DIRS, [[models]] in efs.toml).")
     if not trained:
-        st.caption("No trained models found under assets/models/ yet: the comparison covers the baselines.")
+        st.caption("No trained models in the model folders yet: the comparison covers the baselines.")
     st.number_input("STEPS members", min_value=1, max_value=32, key=state.VERIFY_MEMBERS,
                     disabled=not any(m in services.ENSEMBLE_MODELS for m in chosen),
                     help="Ensemble size of STEPS; its CRPS and spread come from these members.")
     return chosen
 
 
+def event_starts(event_id: str, event) -> list[int] | None:
+    """First frames of the event's 13 + 12 windows, or None after one ``st.error`` (too short)."""
+    try:
+        return services.window_starts(event.vil.shape[0])
+    except ValueError as error:
+        st.error(f"Event {event_id} cannot be forecast or verified: {error}", icon=":material/error:")
+        return None
+
+
+def start_picker(key: str, starts: list[int], offsets, t_in: int = services.VERIFY_T_IN,
+                 t_out: int = services.VERIFY_T_OUT, container=st) -> int:
+    """The "Forecast start" slider over ``starts`` (the middle window by default), labelled by the
+    time of the last context frame; shared by the forecast and verification panels."""
+    _keep(key, starts, starts[len(starts) // 2])
+    container.select_slider(
+        "Forecast start", starts, key=key, format_func=lambda s: f"{int(offsets[s + t_in - 1]):+d} min",
+        help=f"Time of the last of {t_in} context frames; the next {t_out} frames "
+             f"(up to {5 * t_out} min ahead) are forecast and scored.")
+    return st.session_state[key]
+
+
 def _event_request(name: str, event_id: str, event) -> tuple | None:
     """Window and resolution widgets; returns the request tuple of ``services.verify_event``."""
-    n_frames, h, w = event.vil.shape
-    try:
-        starts = services.window_starts(n_frames)
-    except ValueError as error:
-        st.error(f"Event {event_id} cannot be verified: {error}", icon=":material/error:")
+    starts = event_starts(event_id, event)
+    if starts is None:
         return None
-    _keep(state.VERIFY_START, starts, starts[len(starts) // 2])  # the middle window by default
+    h, w = event.vil.shape[1:]
     pools = [p for p in services.VERIFY_POOLS if h % p == 0 and w % p == 0]
     _keep(state.VERIFY_POOL, pools, pools[0])
-    offsets = event.minute_offsets
     left, right = st.columns(2)
-    left.select_slider(
-        "Forecast start", starts, key=state.VERIFY_START,
-        format_func=lambda s: f"{int(offsets[s + services.VERIFY_T_IN - 1]):+d} min",
-        help=f"Time of the last of {services.VERIFY_T_IN} context frames; the next {services.VERIFY_T_OUT} "
-             "frames (5 to 60 min ahead) are forecast and scored.")
+    start_picker(state.VERIFY_START, starts, event.minute_offsets, container=left)
     right.radio("Resolution", pools, key=state.VERIFY_POOL, horizontal=True,
                 format_func=lambda p: f"{h // p} x {w // p}" + (" (native)" if p == 1 else f" (max-pooled by {p})"))
     return ("event", name, event_id, st.session_state[state.VERIFY_START], st.session_state[state.VERIFY_POOL])

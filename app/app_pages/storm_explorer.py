@@ -10,7 +10,7 @@ import streamlit as st
 
 from app import state
 from app.services import storms as services
-from app.app_pages import _verification_panel
+from app.app_pages import _forecast_panel, _verification_panel
 
 TABLE_COLUMNS = ["id", "event_type", "time_utc", "split", "llcrnrlat", "llcrnrlon", "urcrnrlat", "urcrnrlon",
                  "pct_missing", "file_name"]
@@ -160,6 +160,9 @@ def event_view(name: str, table) -> None:
     st.subheader("Frame statistics")
     st.plotly_chart(stats_fig, key="storm_stats", config={"displaylogo": False})
     st.caption("Area at or above each VIL threshold in each frame (1 pixel = 1 km²), and the frame maximum.")
+    if _verification_panel.event_starts(event_id, event) is None:  # too short: one error for both panels
+        return
+    _forecast_panel.render(name, event_id, event)
     _verification_panel.render(name, event_id, event)
 
 

@@ -1,7 +1,9 @@
-"""Forecasts of one event window (or the test split), scored per lead time and threshold.
+"""Forecasts of one event window (or the test split), scored per lead time and threshold; the
+catalog of trained SEVIR checkpoints and the event windows that the forecast service shares.
 
 Each (model, window, resolution[, members, seed]) is computed once and cached: a slider move
-never recomputes.
+never recomputes. Pages pass model *labels* (``api.forecast_models``); they are resolved to
+checkpoint directories only here.
 """
 from __future__ import annotations
 
@@ -14,66 +16,117 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
+from engine.data.sources import model_folders
 from engine.viz import verification_figures as _verification_figures
 
 from .storms import VIL_THRESHOLDS, _event, _stamp
 
 VERIFY_T_IN, VERIFY_T_OUT = 13, 12  # Earthformer's SEVIR windows: 65 min of context, 60 min ahead
 VERIFY_POOLS: tuple[int, ...] = (4, 1)  # 384 -> 96 (the demo models' resolution) and native
-MODELS_DIR = Path(__file__).resolve().parents[2] / "assets" / "models"
 ENSEMBLE_MODELS: tuple[str, ...] = ("steps",)
+FIRST_FAMILY = "earthformer"  # listed first: the model the app is about
 
 
 def verification_baselines() -> list[str]:
     return api.baseline_names("sevir")
 
 
-def trained_models(root: Path | None = None) -> list[str]:
-    """Checkpoint directories under ``root`` (default assets/models) that hold a config.json."""
-    root = MODELS_DIR if root is None else root
-    return sorted(str(p.parent) for p in root.glob("*/config.json")) if root.is_dir() else []
+# ============================================================================= model catalog
+def _catalog_stamp() -> tuple:
+    """What the catalog depends on: the folder list and each checkpoint file's size and mtime.
+
+    Stat calls only (cheap on every rerun), so a checkpoint added, replaced or broken in a model
+    folder is seen at once while an unchanged catalog is never scanned again.
+    """
+    stamp = []
+    for folder in model_folders():
+        files = [f for pattern in ("config.json", "model.safetensors", "*/config.json", "*/model.safetensors")
+                 for f in sorted(folder.root.glob(pattern))] if folder.root.is_dir() else []
+        stamp.append((folder.name, str(folder.root), folder.root.is_dir(),
+                      tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)))
+    return tuple(stamp)
 
 
-def model_label(model: str) -> str:
-    return Path(model).name if model not in verification_baselines() else model
+@st.cache_data(max_entries=4, show_spinner=False)
+def _catalog(stamp: tuple) -> tuple[list, list[str]]:
+    entries, problems = api.forecast_models("sevir")
+    entries = sorted(entries, key=lambda e: e.family != FIRST_FAMILY)  # stable: folder order otherwise
+    return entries, [f"{p.path.name} ({p.folder}): {p.message}" for p in problems]
 
 
-def window_starts(n_frames: int) -> list[int]:
-    """First frames of every 13 + 12 window inside an event of ``n_frames`` frames."""
-    last = n_frames - VERIFY_T_IN - VERIFY_T_OUT
+def model_catalog() -> tuple[list, list[str]]:
+    """(SEVIR catalog entries, Earthformer first; one line per skipped checkpoint).
+
+    A misconfigured folder list (``EFS_MODEL_DIRS``, ``[[models]]``) is one problem line and an
+    empty list, so the pages keep working with the baselines.
+    """
+    try:
+        return _catalog(_catalog_stamp())
+    except ValueError as error:
+        return [], [f"the model folders are misconfigured: {error}"]
+
+
+def trained_models() -> list[str]:
+    """Labels of the usable SEVIR checkpoints in the model folders (Earthformer first)."""
+    return [entry.label for entry in model_catalog()[0]]
+
+
+def checkpoint_entry(label: str):
+    """The catalog entry (``api.CatalogEntry``) of ``label``; ValueError listing the labels otherwise."""
+    entries = model_catalog()[0]
+    for entry in entries:
+        if entry.label == label:
+            return entry
+    raise ValueError(f"model: expected one of {[e.label for e in entries] or 'no checkpoint'}, got {label!r}")
+
+
+def checkpoint_key(label: str) -> tuple[str, int]:
+    """(directory, weights mtime) of a checkpoint label: the cache key of its results (paths stay here)."""
+    path = Path(checkpoint_entry(label).path)
+    weights = path / "model.safetensors"
+    return str(path), weights.stat().st_mtime_ns if weights.is_file() else 0
+
+
+# ============================================================================= event windows
+def window_starts(n_frames: int, t_in: int = VERIFY_T_IN, t_out: int = VERIFY_T_OUT) -> list[int]:
+    """First frames of every ``t_in + t_out`` window (13 + 12 by default) inside an event of ``n_frames``."""
+    last = n_frames - t_in - t_out
     if last < 0:
-        raise ValueError(f"event: expected at least {VERIFY_T_IN + VERIFY_T_OUT} frames, got {n_frames}")
+        raise ValueError(f"event: expected at least {t_in + t_out} frames, got {n_frames}")
     return list(range(last + 1))
 
 
-def _window(name: str, stamp: tuple[str, int], event_id: str, start: int, pool: int) -> tuple[np.ndarray, np.ndarray]:
-    """(context (13, H', W'), observed (12, H', W')) float32 pixels, max-pooled by ``pool``."""
+def event_window(name: str, stamp: tuple[str, int], event_id: str, start: int, pool: int, t_in: int = VERIFY_T_IN,
+                 t_out: int = VERIFY_T_OUT) -> tuple[np.ndarray, np.ndarray]:
+    """(context (t_in, H', W'), observed (t_out, H', W')) float32 pixels 0..255, max-pooled by ``pool``."""
     vil = _event(name, stamp, event_id).vil
-    if start not in window_starts(vil.shape[0]):
-        raise ValueError(f"window start: expected a frame in 0..{vil.shape[0] - VERIFY_T_IN - VERIFY_T_OUT}, got {start}")
+    if start not in window_starts(vil.shape[0], t_in, t_out):
+        raise ValueError(f"window start: expected a frame in 0..{vil.shape[0] - t_in - t_out}, got {start}")
     t, h, w = vil.shape
-    if h % pool or w % pool:
+    if pool < 1 or h % pool or w % pool:
         raise ValueError(f"resolution: expected a pool factor dividing {h} x {w}, got {pool}")
-    frames = vil[start:start + VERIFY_T_IN + VERIFY_T_OUT].astype(np.float32)
-    frames = frames.reshape(-1, h // pool, pool, w // pool, pool).max(axis=(2, 4))  # (25, H', W')
-    return frames[:VERIFY_T_IN], frames[VERIFY_T_IN:]
+    frames = vil[start:start + t_in + t_out].astype(np.float32)
+    frames = frames.reshape(-1, h // pool, pool, w // pool, pool).max(axis=(2, 4))  # (t_in + t_out, H', W')
+    return frames[:t_in], frames[t_in:]
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def _verify_model(name: str, stamp: tuple[str, int], event_id: str, model: str, start: int, pool: int,
-                  members: int | None, seed: int) -> dict:
-    context, observed = _window(name, stamp, event_id, start, pool)
-    if model in verification_baselines():
+def _verify_model(name: str, stamp: tuple[str, int], event_id: str, model: str | tuple[str, int], start: int,
+                  pool: int, members: int | None, seed: int) -> dict:
+    """``model``: a baseline name, or a checkpoint's (directory, weights mtime)."""
+    context, observed = event_window(name, stamp, event_id, start, pool)
+    if isinstance(model, str):
         forecast = api.run_baseline(model, context, VERIFY_T_OUT, members=members, seed=seed)
     else:  # checkpoints take and return SEVIR's [0, 1] units
-        forecast = 255.0 * api.run_learned_baseline(model, context / 255.0, VERIFY_T_OUT)
+        forecast = 255.0 * api.run_learned_baseline(model[0], context / 255.0, VERIFY_T_OUT)
     forecast = forecast[:, None] if forecast.ndim == 4 else forecast[None]  # (M, 1, T, H, W) or (1, T, H, W)
     return api.score_sevir(forecast, observed[None])
 
 
 def verify_event(name: str, event_id: str, models: Sequence[str], start: int, pool: int, members: int,
                  seed: int = 0, progress=None) -> dict[str, dict]:
-    """Scores (``api.score_sevir``) of each model on one window of an event, keyed by model label.
+    """Scores (``api.score_sevir``) of each model (a baseline name or a catalog label) on one window
+    of an event, keyed by that name.
 
     ``members`` and ``seed`` only reach ensemble models, so changing them never recomputes the
     others; ``progress(fraction, message)`` is called before each model.
@@ -81,27 +134,32 @@ def verify_event(name: str, event_id: str, models: Sequence[str], start: int, po
     out = {}
     for i, model in enumerate(models):
         if progress is not None:
-            progress(i / len(models), f"Running {model_label(model)} ({i + 1}/{len(models)})…")
+            progress(i / len(models), f"Running {model} ({i + 1}/{len(models)})…")
         ensemble = model in ENSEMBLE_MODELS
         try:
-            out[model_label(model)] = _verify_model(name, _stamp(name), event_id, model, start, pool,
-                                                    members if ensemble else None, seed if ensemble else 0)
+            key = model if model in verification_baselines() else checkpoint_key(model)
+            out[model] = _verify_model(name, _stamp(name), event_id, key, start, pool,
+                                       members if ensemble else None, seed if ensemble else 0)
         except ValueError as error:  # say which model failed: the engine's message names the argument
-            raise ValueError(f"{model_label(model)}: {error}") from error
+            raise ValueError(f"{model}: {error}") from error
     return out
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _verify_split(name: str, stamp: tuple[str, int], models: tuple[str, ...], limit: int, members: int | None,
-                  _progress=None) -> dict:
-    return api.evaluate_forecaster(list(models), "sevir", source=name, split="test", limit=limit, members=members,
-                                   progress=_progress)
+def _verify_split(name: str, stamp: tuple[str, int], specs: tuple[str | tuple[str, int], ...], limit: int,
+                  members: int | None, _progress=None) -> dict:
+    """``specs``: baseline names and checkpoints' (directory, weights mtime)."""
+    return api.evaluate_forecaster([s if isinstance(s, str) else s[0] for s in specs], "sevir", source=name,
+                                   split="test", limit=limit, members=members, progress=_progress)
 
 
 def verify_split(name: str, models: Sequence[str], limit: int, members: int, progress=None) -> dict:
-    """``api.evaluate_forecaster`` over the first ``limit`` test windows (native frames), cached."""
+    """``api.evaluate_forecaster`` over the first ``limit`` test windows (native frames), cached;
+    ``report["models"]`` is keyed by the names in ``models`` (baselines and catalog labels)."""
     ensemble = any(m in ENSEMBLE_MODELS for m in models)
-    return _verify_split(name, _stamp(name), tuple(models), int(limit), members if ensemble else None, progress)
+    specs = tuple(m if m in verification_baselines() else checkpoint_key(m) for m in models)
+    report = _verify_split(name, _stamp(name), specs, int(limit), members if ensemble else None, progress)
+    return {**report, "models": dict(zip(models, report["models"].values()))}  # the engine keeps the order
 
 
 def verification_figures(scores: dict[str, dict]) -> tuple[go.Figure, go.Figure, go.Figure]:

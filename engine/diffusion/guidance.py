@@ -2,21 +2,23 @@
 
 An alignment network U(z_t, t) -> (B, T_out, 1) anticipates the per-frame average intensity of
 the clean future. At every step the residual R = | mean over frames of U(z_t, t) - F0 | is
-pushed down by moving along -grad_z R.
+pushed down: the transition's mean moves by ``-scale * sigma * grad_z R`` (gradient at z_t).
 
-How strong a step is. The published sampler (1000 DDPM steps) shifts the step's mean by
-``-scale * sigma_t * grad R`` with sigma_t = exp(0.5 * clipped posterior log-variance). We turn
-that into the equivalent change of the noise prediction,
+What sigma is. The published sampler takes all 1000 DDPM steps and uses sigma_t = exp(0.5 *
+clipped posterior log-variance), the std of the step. A sampler that goes from t to an earlier
+time s in one transition replaces the steps t, t - 1, ..., s + 1, so it uses the sum of their
+stds, sigma_{t->s} = sum_{u=s+1..t} sigma_u. Then the total push along a trajectory is the same
+for DDPM, DDIM and DPM-Solver++ at any step count, and DDPM over every step is the published
+rule exactly.
 
-    eps_guided = eps_hat + scale * k_t * grad R,   k_t = sigma_t sqrt(alpha_t) sqrt(1 - alpha_bar_t) / beta_t,
+Not overshooting. Because R is an absolute value its gradient does not shrink near the target,
+so a large step (few-step samplers, or a large scale) jumps past F0 and oscillates. With
+``limit_to_target`` (default) each sample's shift is scaled down, if needed, so that the
+linearised anticipated intensity lands on F0 rather than beyond it: the proximal step of the
+same objective. It changes nothing while a step stays short of the target (most of a
+1000-step run); ``limit_to_target=False`` gives the released behaviour.
 
-because the DDPM mean depends on eps_hat through -beta_t / (sqrt(alpha_t) sqrt(1 - alpha_bar_t)).
-With every DDPM step this reproduces the published update exactly (a tested identity). DDIM and
-DPM-Solver++ then integrate the same guided noise field with fewer, larger steps, so the
-guidance means the same thing for every sampler and step count instead of being a per-step
-nudge whose total would shrink with the number of steps.
-
-Two deliberate departures from the released code: R is computed per sample (the published norm
+Two further departures from the released code: R is computed per sample (the published norm
 is one scalar over the whole batch, which couples ensemble members and makes a member's result
 depend on how the batch is chunked), and the target F0 is an explicit per-sample input (the
 released code uses an oracle: twice the observed future mean).
@@ -45,12 +47,11 @@ def average_intensity(x: torch.Tensor) -> torch.Tensor:
     return x.mean(dim=(2, 3, 4)).unsqueeze(-1)
 
 
-def eps_scale(schedule: NoiseSchedule, t: int) -> float:
-    """k_t: the eps_hat shift per unit of ``scale * grad R`` that moves the DDPM mean by
-    ``-scale * sigma_t * grad R`` (see the module docstring)."""
-    beta = float(schedule.betas[t])
-    a_bar = float(schedule.alphas_cumprod[t])
-    return schedule.posterior_std(t) * math.sqrt(1.0 - beta) * math.sqrt(1.0 - a_bar) / beta
+def step_sigma(schedule: NoiseSchedule, t: int, s: int) -> float:
+    """sigma_{t->s} = sum over u = s + 1 .. t of the published step std exp(0.5 log beta_tilde_u)."""
+    if not -1 <= s < t < schedule.num_steps:
+        raise ValueError(f"t, s: expected -1 <= s < t < {schedule.num_steps}, got t={t}, s={s}")
+    return float(torch.exp(0.5 * schedule.posterior_log_variance[s + 1 : t + 1]).sum())
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,14 +60,17 @@ class KnowledgeControl:
 
     Parameters
     ----------
-    alignment_fn : (z_t (B, T_out, h, w, c), t (B,) int64) -> (B, T_out, 1); differentiable in z_t.
+    alignment_fn : (z_t (B, T_out, h, w, c), t (B,) int64) -> (B, T_out, 1); differentiable in
+        z_t, each sample's output depending on that sample only.
     target : (B,) F0 per sample, in the units of the alignment output ([0, 1] VIL for SEVIR).
     scale : lambda, the guidance strength (published: 50).
+    limit_to_target : scale a step down so it does not pass F0 (see the module docstring).
     """
 
     alignment_fn: AlignmentFn
     target: torch.Tensor
     scale: float = PUBLISHED_SCALE
+    limit_to_target: bool = True
 
     def __post_init__(self) -> None:
         target = torch.as_tensor(self.target, dtype=torch.float32)
@@ -76,8 +80,8 @@ class KnowledgeControl:
             raise ValueError(f"scale: expected a finite value >= 0, got {self.scale}")
         object.__setattr__(self, "target", target)
 
-    def residual(self, z_t: torch.Tensor, t: int) -> torch.Tensor:
-        """R per sample, (B,): | mean over frames of U(z_t, t) - F0 |."""
+    def offset(self, z_t: torch.Tensor, t: int) -> torch.Tensor:
+        """Signed residual per sample, (B,): mean over frames of U(z_t, t) - F0 (R is its size)."""
         batch = z_t.shape[0]
         if self.target.shape[0] != batch:
             raise ValueError(f"target: expected {batch} values (one per sample), got {self.target.shape[0]}")
@@ -86,16 +90,26 @@ class KnowledgeControl:
         if anticipated.shape[0] != batch:
             raise ValueError(f"alignment_fn: expected output (B={batch}, T_out, 1), got {tuple(anticipated.shape)}")
         mean = anticipated.reshape(batch, -1).mean(dim=1)
-        return (mean - self.target.to(device=mean.device, dtype=mean.dtype)).abs()
+        return mean - self.target.to(device=mean.device, dtype=mean.dtype)
 
-    def eps_shift(self, z_t: torch.Tensor, t: int, schedule: NoiseSchedule) -> torch.Tensor:
-        """scale * k_t * grad_z sum_b R_b, the shape of ``z_t``."""
-        if self.scale == 0:
+    def mean_shift(self, z_t: torch.Tensor, t: int, s: int, schedule: NoiseSchedule) -> torch.Tensor:
+        """-scale * sigma_{t->s} * grad_z R (limited per sample), the shape of ``z_t``."""
+        step = self.scale * step_sigma(schedule, t, s)
+        if step == 0:
             return torch.zeros_like(z_t)
         with torch.enable_grad():
             z = z_t.detach().requires_grad_(True)
-            (grad,) = torch.autograd.grad(self.residual(z, t).sum(), z)
-        return (self.scale * eps_scale(schedule, t)) * grad
+            offset = self.offset(z, t)
+            (grad_offset,) = torch.autograd.grad(offset.sum(), z)  # row b: grad of offset_b
+        offset = offset.detach()
+        shape = (-1,) + (1,) * (z_t.ndim - 1)
+        grad_r = offset.sign().reshape(shape) * grad_offset  # grad of R_b = |offset_b|
+        factor = torch.ones_like(offset)
+        if self.limit_to_target:
+            # The shift changes offset_b by -step * |grad offset_b|^2 to first order; stop at 0.
+            change = step * grad_offset.reshape(z_t.shape[0], -1).pow(2).sum(dim=1)
+            factor = torch.where(change > offset.abs(), offset.abs() / change.clamp_min(1e-30), factor)
+        return -step * factor.reshape(shape) * grad_r
 
     def tile(self, n: int) -> KnowledgeControl:
         """The same control for the batch repeated ``n`` times (member-major rows)."""

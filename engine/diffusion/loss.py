@@ -39,15 +39,23 @@ class DiffusionLoss:
 
 
 def sample_timesteps(batch: int, schedule: NoiseSchedule, generator: torch.Generator | None = None) -> torch.Tensor:
-    """(B,) int64 times drawn uniformly from {0, ..., T - 1}."""
-    return torch.randint(0, schedule.num_steps, (batch,), generator=generator, dtype=torch.long)
+    """(B,) int64 times drawn uniformly from {0, ..., T - 1}, on the generator's device."""
+    device = generator.device if generator is not None else "cpu"
+    return torch.randint(0, schedule.num_steps, (batch,), generator=generator, dtype=torch.long, device=device)
 
 
-def _noised(z0: torch.Tensor, schedule: NoiseSchedule, generator: torch.Generator | None, t, noise):
+def _noised(
+    z0: torch.Tensor,
+    schedule: NoiseSchedule,
+    generator: torch.Generator | None,
+    t: torch.Tensor | None,
+    noise: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     if t is None:
         t = sample_timesteps(z0.shape[0], schedule, generator).to(z0.device)
     if noise is None:
-        noise = torch.randn(z0.shape, generator=generator, dtype=z0.dtype).to(z0.device)
+        device = generator.device if generator is not None else "cpu"
+        noise = torch.randn(z0.shape, generator=generator, dtype=z0.dtype, device=device).to(z0.device)
     return schedule.q_sample(z0, t, noise), t, noise
 
 

@@ -150,7 +150,8 @@ class NoiseSchedule:
             raise ValueError(f"t: expected shape ({like.shape[0]},) matching the batch, got {tuple(t.shape)}")
         if t.numel() and (int(t.min()) < 0 or int(t.max()) >= self.num_steps):
             raise ValueError(f"t: expected times in [0, {self.num_steps - 1}], got [{int(t.min())}, {int(t.max())}]")
-        values = table[t.cpu().long()].to(device=like.device, dtype=like.dtype)
+        # Cast on the CPU first: some devices (MPS) have no float64.
+        values = table[t.cpu().long()].to(dtype=like.dtype).to(like.device)
         return values.reshape((-1,) + (1,) * (like.ndim - 1))
 
     def _check_time(self, t: int, allow_clean: bool) -> None:

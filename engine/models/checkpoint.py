@@ -52,7 +52,30 @@ def _convlstm() -> Family:
     return Family(ConvLSTMConfig, ConvLSTM)
 
 
-FAMILIES: dict[str, Callable[[], Family]] = {"earthformer": _earthformer, "unet": _unet, "convlstm": _convlstm}
+def _prediff_vae() -> Family:
+    from .prediff.autoencoder import FrameAutoencoder
+    from .prediff.autoencoder_config import AutoencoderConfig
+
+    return Family(AutoencoderConfig, FrameAutoencoder)
+
+
+def _prediff_denoiser() -> Family:
+    from .prediff.denoiser import LatentDenoiser
+    from .prediff.denoiser_config import DenoiserConfig
+
+    return Family(DenoiserConfig, LatentDenoiser)
+
+
+def _prediff_alignment() -> Family:
+    from .prediff.alignment import AlignmentNet
+    from .prediff.alignment_config import AlignmentConfig
+
+    return Family(AlignmentConfig, AlignmentNet)
+
+
+FAMILIES: dict[str, Callable[[], Family]] = {"earthformer": _earthformer, "unet": _unet, "convlstm": _convlstm,
+                                             "prediff_vae": _prediff_vae, "prediff_denoiser": _prediff_denoiser,
+                                             "prediff_alignment": _prediff_alignment}
 
 
 def get_family(name: str) -> Family:

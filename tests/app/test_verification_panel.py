@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from app.services import verification as services
 from engine import api
+from engine.data import sources
 
 from .conftest import plotly_specs
 from .test_storm_explorer import STORM_PAGE, write_tiny_sevir
@@ -44,7 +44,8 @@ def page(tmp_path: Path, monkeypatch, home, calls):
     monkeypatch.setenv("EFS_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.delenv("EFS_SEVIR_ROOTS", raising=False)
     monkeypatch.delenv("EFS_CONFIG", raising=False)
-    monkeypatch.setattr(services, "MODELS_DIR", tmp_path / "no_models")  # independent of shipped checkpoints
+    monkeypatch.delenv("EFS_MODEL_DIRS", raising=False)
+    monkeypatch.setattr(sources, "SHIPPED_MODELS_DIR", tmp_path / "no_models")  # independent of shipped checkpoints
     st.cache_data.clear()
     return home.switch_page(STORM_PAGE).run()
 
@@ -155,16 +156,17 @@ def test_a_trained_checkpoint_is_offered_scored_and_refused_at_the_wrong_resolut
 
     torch.manual_seed(0)
     model = UNet(UNetConfig(input_shape=(13, 24, 24, 1), target_shape=(12, 24, 24, 1), base_channels=4, depth=1))
-    directory = save_checkpoint(model.eval(), tmp_path / "models" / "unet_tiny")
+    save_checkpoint(model.eval(), tmp_path / "models" / "unet_tiny")
     write_tiny_sevir(tmp_path / "demo" / "sevir")
     monkeypatch.setenv("EFS_DEMO_DIR", str(tmp_path / "demo"))
     monkeypatch.delenv("EFS_SEVIR_ROOTS", raising=False)
     monkeypatch.delenv("EFS_CONFIG", raising=False)
-    monkeypatch.setattr(services, "MODELS_DIR", tmp_path / "models")
+    monkeypatch.delenv("EFS_MODEL_DIRS", raising=False)
+    monkeypatch.setattr(sources, "SHIPPED_MODELS_DIR", tmp_path / "models")  # as if shipped with the app
     at = home.switch_page(STORM_PAGE).run()
     assert at.multiselect(key="verify_models").options[-1] == "unet_tiny"  # labelled by its folder
     assert not any("No trained models" in c.value for c in at.caption)
-    at.multiselect(key="verify_models").set_value(["persistence", str(directory)]).run()
+    at.multiselect(key="verify_models").set_value(["persistence", "unet_tiny"]).run()  # labels, never paths
     _compute(at)  # 96 px frames pooled by 4: the 24 x 24 the network takes
     assert not at.exception and not at.error
     table = _table(at).set_index("Model")

@@ -112,8 +112,11 @@ class AutoencoderLossConfig:
 
 # The published SEVIR-LR autoencoder: 128 x 128 x 1 frames -> 16 x 16 x 64 latents, 84,499,393 parameters.
 PREDIFF_VAE_SEVIRLR = AutoencoderConfig()
-# The demo on SEVIR 96 x 96 frames (384 max-pooled by 4); set below after timing on this CPU.
-PREDIFF_VAE_DEMO = AutoencoderConfig(frame_shape=(96, 96, 1), block_channels=(16, 32, 64, 64), layers_per_block=1,
+# The demo on SEVIR 96 x 96 frames (384 max-pooled by 4) -> 12 x 12 x 4 latents (16x fewer numbers),
+# 687,373 parameters. Narrow full-resolution levels keep a training step at 16 frames to about
+# 0.75 s of one core's CPU time (measured here); 8x rather than 4x spatial reduction makes every
+# denoiser call on the latents 4x cheaper.
+PREDIFF_VAE_DEMO = AutoencoderConfig(frame_shape=(96, 96, 1), block_channels=(8, 16, 32, 64), layers_per_block=1,
                                      latent_channels=4, norm_groups=8)
 
 AUTOENCODER_PRESETS: dict[str, AutoencoderConfig] = {

@@ -1,0 +1,134 @@
+"""Facts about knowledge control: target helpers, the published step, and steering samples."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from engine.diffusion import DDIM, DDPM, KnowledgeControl, average_intensity, exceedance_probability, sample, target_intensity
+from engine.diffusion.guidance import step_sigma
+
+from .gaussian import SHAPE
+
+N_VALUES = (-4, -2, 0, 2, 4)
+
+
+def _control(gaussian, n: float, scale: float = 50.0, **options) -> KnowledgeControl:
+    target = target_intensity(torch.full((SHAPE[0],), gaussian.m), gaussian.intensity_std, n)
+    return KnowledgeControl(gaussian.alignment, target, scale, **options)
+
+
+def _achieved(latents: torch.Tensor) -> torch.Tensor:
+    return latents.mean(dim=(1, 2, 3, 4))  # (B,) average intensity of each sample
+
+
+def test_target_is_mu_plus_n_sigma_and_n_is_limited_to_four_sigma():
+    assert torch.allclose(target_intensity(torch.tensor([0.1, 0.2]), 0.05, -2), torch.tensor([0.0, 0.1]))
+    assert target_intensity(0.3, 0.1, 4).tolist() == pytest.approx([0.7])
+    for n in (-4.5, 5, 100):
+        with pytest.raises(ValueError, match=rf"n: expected a value in \[-4, 4\], got {n:g}"):
+            target_intensity(0.3, 0.1, n)
+    with pytest.raises(ValueError, match="sigma: expected a finite value >= 0, got -1"):
+        target_intensity(0.3, -1, 0)
+
+
+def test_exceedance_probability_counts_training_outcomes_at_least_as_intense():
+    values = np.random.default_rng(0).gamma(2.0, 0.05, size=1000)
+    thresholds = np.array([0.0, 0.05, 0.1, 0.3, 10.0])
+    got = exceedance_probability(values, thresholds)
+    brute = [sum(v >= th for v in values) / len(values) for th in thresholds]
+    assert got.tolist() == pytest.approx(brute)
+    assert float(exceedance_probability(values, values.max())) == pytest.approx(1 / 1000)
+    with pytest.raises(ValueError, match="train_values: expected a non-empty set of finite values, got 0 values"):
+        exceedance_probability([], 0.1)
+
+
+def test_average_intensity_is_the_per_frame_spatial_mean():
+    x = torch.arange(2 * 3 * 4 * 5 * 1, dtype=torch.float32).reshape(2, 3, 4, 5, 1)
+    got = average_intensity(x)
+    assert got.shape == (2, 3, 1) and float(got[1, 2, 0]) == pytest.approx(float(x[1, 2].mean()))
+
+
+def test_strided_sigma_is_the_sum_of_the_published_step_stds(schedule):
+    assert step_sigma(schedule, 500, 499) == pytest.approx(schedule.posterior_std(500))
+    assert step_sigma(schedule, 900, 300) + step_sigma(schedule, 300, -1) == pytest.approx(step_sigma(schedule, 900, -1))
+
+
+def test_every_ddpm_step_applies_the_released_guided_mean(gaussian):
+    """Released rule: mean - scale * exp(0.5 log beta_tilde_t) * grad_z R (here per sample)."""
+    sch, t, scale = gaussian.schedule, 700, 50.0
+    control = _control(gaussian, 2, scale, limit_to_target=False)
+    z = torch.randn(SHAPE, generator=torch.Generator().manual_seed(0))
+    z_req = z.clone().requires_grad_(True)
+    residual = (gaussian.alignment(z_req, torch.full((SHAPE[0],), t)).mean(dim=(1, 2)) - control.target).abs()
+    (grad,) = torch.autograd.grad(residual.sum(), z_req)
+    expected = -scale * math.exp(0.5 * float(sch.posterior_log_variance[t])) * grad
+    assert torch.allclose(control.mean_shift(z, t, t - 1, sch), expected, atol=1e-7)
+
+
+def test_limited_step_lands_a_linear_alignment_exactly_on_the_target(gaussian):
+    sch, t = gaussian.schedule, 300
+    z = torch.randn(SHAPE, generator=torch.Generator().manual_seed(1))
+    control = _control(gaussian, 3, scale=1e4)
+    shifted = z + control.mean_shift(z, t, -1, sch)
+    assert float(control.offset(shifted, t).abs().max()) < 1e-5
+    # A short step is not limited: it equals the released one.
+    gentle = _control(gaussian, 3, scale=1e-3)
+    released = _control(gaussian, 3, scale=1e-3, limit_to_target=False)
+    assert torch.equal(gentle.mean_shift(z, t, t - 1, sch), released.mean_shift(z, t, t - 1, sch))
+
+
+@pytest.mark.parametrize(("sampler", "steps"), [("dpm_solver_pp", 20), (DDIM(), 50)], ids=["dpm_solver_pp-20", "ddim-50"])
+def test_guided_mean_rises_monotonically_with_n_and_reaches_the_target(sampler, steps, gaussian):
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(2))
+    sigma = gaussian.intensity_std
+    means = []
+    for n in N_VALUES:
+        control = _control(gaussian, n)
+        result = sample(gaussian.eps, SHAPE, gaussian.schedule, sampler, steps, guidance=control, initial_noise=noise)
+        achieved = _achieved(result.latents)
+        means.append(float(achieved.mean()))
+        assert result.guidance_calls == result.network_calls == steps
+        if abs(n) <= 2:  # the issue's target: within 0.5 sigma of F0 (measured < 0.01 sigma)
+            assert float((achieved - control.target).abs().mean()) < 0.5 * sigma
+    assert all(a < b for a, b in zip(means, means[1:]))
+    assert means[0] < gaussian.m - 3 * sigma and means[-1] > gaussian.m + 3 * sigma
+
+
+def test_weak_guidance_moves_samples_part_of_the_way_monotonically(gaussian):
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(3))
+    free = float(_achieved(sample(gaussian.eps, SHAPE, gaussian.schedule, initial_noise=noise).latents).mean())
+    shifts = []
+    for n in N_VALUES:
+        z = sample(gaussian.eps, SHAPE, gaussian.schedule, guidance=_control(gaussian, n, scale=1.0), initial_noise=noise).latents
+        shifts.append((float(_achieved(z).mean()) - free) / gaussian.intensity_std)
+    assert all(a < b for a, b in zip(shifts, shifts[1:]))
+    # Measured shifts in sigma: -1.63, -1.34, 0.13, 1.45, 1.65 (R is an absolute value, so a far
+    # target pulls no harder than a near one: weak guidance moves toward, not onto, the target).
+    assert 0.5 < shifts[-1] < 3.5 and -3.5 < shifts[0] < -0.5
+
+
+def test_guided_ancestral_ddpm_reaches_the_target(gaussian):
+    control = _control(gaussian, 2)
+    z = sample(gaussian.eps, SHAPE, gaussian.schedule, DDPM(), generator=torch.Generator().manual_seed(4), guidance=control).latents
+    assert float((_achieved(z) - control.target).abs().mean()) < 0.5 * gaussian.intensity_std
+
+
+def test_a_samples_guidance_does_not_depend_on_the_rest_of_the_batch(gaussian):
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(5))
+    control = _control(gaussian, 3)
+    full = sample(gaussian.eps, SHAPE, gaussian.schedule, guidance=control, initial_noise=noise).latents
+    part = KnowledgeControl(gaussian.alignment, control.target[:4], control.scale)
+    head = sample(gaussian.eps, (4,) + SHAPE[1:], gaussian.schedule, guidance=part, initial_noise=noise[:4]).latents
+    assert torch.allclose(full[:4], head, atol=1e-6)
+
+
+def test_tile_repeats_targets_member_major_and_bad_targets_raise(gaussian):
+    control = KnowledgeControl(gaussian.alignment, torch.tensor([0.1, 0.2]), 10.0)
+    assert control.tile(3).target.tolist() == pytest.approx([0.1, 0.2] * 3)
+    with pytest.raises(ValueError, match=r"target: expected F0 per sample, shape \(B,\), got \(2, 1\)"):
+        KnowledgeControl(gaussian.alignment, torch.zeros(2, 1))
+    with pytest.raises(ValueError, match="target: expected 64 values"):
+        control.mean_shift(torch.zeros(SHAPE), 10, 9, gaussian.schedule)
