@@ -124,10 +124,16 @@ def _weights_stamp(forecaster: str) -> tuple[str, int]:
     return str(path.resolve()), max((f.stat().st_mtime_ns for f in files if f.is_file()), default=0)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _forecaster(name: str, stamp: tuple, forecaster: str, weights: tuple) -> api.EnsoForecaster:
+    """A loaded checkpoint (or a baseline with its fitted damping), shared by every session."""
+    damping = _damping(name, stamp) if forecaster == DAMPED else None
+    return api.enso_forecaster(forecaster, damping=damping)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _forecast(name: str, stamp: tuple, model: str, start: int, forecaster: str, weights: tuple) -> api.EnsoForecast:
-    damping = _damping(name, stamp) if forecaster == DAMPED else None
-    return api.enso_forecast(_window(name, stamp, model, start), forecaster, damping=damping)
+    return api.enso_forecast(_window(name, stamp, model, start), _forecaster(name, stamp, forecaster, weights))
 
 
 def forecast(name: str, model: str, start: int, forecaster: str) -> api.EnsoForecast:

@@ -17,12 +17,14 @@ import numpy as _np
 from ..data.enso.format import CROPPED_LONGITUDES, IN_MONTHS, LATITUDES, OUT_MONTHS
 from ..data.enso.reader import ModelSeries
 
-__all__ = ["ENSO_LATITUDES", "ENSO_LONGITUDES", "EnsoClimateModel", "EnsoForecast", "EnsoSource", "EnsoWindow",
-           "ModelSeries", "enso_baselines", "enso_climate_models", "enso_damping", "enso_forecast", "enso_series",
-           "enso_skill", "enso_sources", "enso_start_months", "enso_window", "ensure_enso_demo"]
+__all__ = ["ENSO_LATITUDES", "ENSO_LONGITUDES", "EnsoClimateModel", "EnsoForecast", "EnsoForecaster", "EnsoSource",
+           "EnsoWindow", "ModelSeries", "enso_baselines", "enso_climate_models", "enso_damping", "enso_forecast",
+           "enso_forecaster", "enso_series", "enso_skill", "enso_sources", "enso_start_months", "enso_window",
+           "ensure_enso_demo"]
 
 ENSO_LATITUDES = LATITUDES  # (24,) cell centres, degrees north
 ENSO_LONGITUDES = CROPPED_LONGITUDES  # (48,) cell centres, degrees east (95..330)
+ENSO_SHAPE = (len(LATITUDES), len(CROPPED_LONGITUDES), 1)  # (H, W, C) of every map and model
 SKILL_KEYS = ("C-Nino3.4-M", "C-Nino3.4-WM", "Nino3.4 RMSE", "SST MSE")
 
 
@@ -158,35 +160,58 @@ def _scaled(sst: _np.ndarray) -> _np.ndarray:
     return scale_sst(_np.asarray(sst, dtype=_np.float64)).astype(_np.float32)[None, ..., None]  # (1, T, 24, 48, 1)
 
 
-def enso_forecast(window: EnsoWindow, forecaster: str, *, damping: _np.ndarray | None = None) -> EnsoForecast:
-    """Forecast ``window`` with a baseline (:func:`enso_baselines`) or an ICAR-ENSO checkpoint of the
-    model catalog (its label in ``forecast_models("icar-enso")``).
+@dataclass(frozen=True, eq=False)
+class EnsoForecaster:
+    """A ready forecaster: ``predict`` maps scaled SST (B, 12, 24, 48, 1) to (B, 14, 24, 48, 1).
 
-    ``damping`` (:func:`enso_damping`) is required by damped persistence. Inputs are scaled as in
-    training, the output un-scaled to degC; its Nino3.4 comes from ``nino34_from_scaled`` like
-    the evaluation's.
+    Load once (weights read, damping fitted) and reuse for many windows; it holds no state
+    between calls.
     """
-    from ..data.enso.format import unscale_sst
-    from ..data.enso.nino import nino34_from_scaled
-    from ..evaluation.candidates import baseline_candidate
-    from .models import forecast, forecast_model
 
-    context = _scaled(window.inputs)
+    label: str
+    predict: Callable[[_np.ndarray], _np.ndarray]
+
+
+def enso_forecaster(forecaster: str, *, damping: _np.ndarray | None = None) -> EnsoForecaster:
+    """A baseline (:func:`enso_baselines`) or an ICAR-ENSO checkpoint of the model catalog (its label
+    in ``forecast_models("icar-enso")``), ready to run. ``damping`` (:func:`enso_damping`) is
+    required by damped persistence. Checkpoints of other shapes raise ValueError.
+    """
+    from ..evaluation.candidates import baseline_candidate, load_checkpoint_candidate
+    from .models import forecast_model
+
     if forecaster in enso_baselines():
         if forecaster == "damped_persistence" and damping is None:
             raise ValueError("damped_persistence: expected the damping fitted on the training models "
                              "(api.enso_damping(source)), got none")
-        candidate = baseline_candidate(forecaster, "icar-enso", OUT_MONTHS, damping=lambda: damping)
-        scaled = candidate.predict(context)
-    else:
-        entry = forecast_model(forecaster, "icar-enso")
-        want = (IN_MONTHS, *window.inputs.shape[1:], 1), (OUT_MONTHS, *window.inputs.shape[1:], 1)
-        if (tuple(entry.input_shape), tuple(entry.target_shape)) != want:
-            raise ValueError(f"model {forecaster}: expected input {want[0]} and output {want[1]} (T, H, W, C), "
-                             f"got {tuple(entry.input_shape)} and {tuple(entry.target_shape)}")
-        scaled = forecast(entry.path, context)
+        return EnsoForecaster(forecaster, baseline_candidate(forecaster, "icar-enso", OUT_MONTHS,
+                                                             damping=lambda: damping).predict)
+    entry = forecast_model(forecaster, "icar-enso")
+    want = (IN_MONTHS, *ENSO_SHAPE), (OUT_MONTHS, *ENSO_SHAPE)
+    if (tuple(entry.input_shape), tuple(entry.target_shape)) != want:
+        raise ValueError(f"model {forecaster}: expected input {want[0]} and output {want[1]} (T, H, W, C), "
+                         f"got {tuple(entry.input_shape)} and {tuple(entry.target_shape)}")
+    return EnsoForecaster(forecaster, load_checkpoint_candidate(str(entry.path), batch_size=1).predict)
+
+
+def enso_forecast(window: EnsoWindow, forecaster: str | EnsoForecaster, *,
+                  damping: _np.ndarray | None = None) -> EnsoForecast:
+    """Forecast ``window`` with a forecaster (or its name, see :func:`enso_forecaster`).
+
+    Inputs are scaled as in training and the output un-scaled to degC; its Nino3.4 comes from
+    ``nino34_from_scaled`` like the evaluation's, so this is the forecast the skill scores count.
+    """
+    from ..data.enso.format import unscale_sst
+    from ..data.enso.nino import nino34_from_scaled
+
+    if isinstance(forecaster, str):
+        forecaster = enso_forecaster(forecaster, damping=damping)
+    scaled = _np.asarray(forecaster.predict(_scaled(window.inputs)))
+    if scaled.shape != (1, OUT_MONTHS, *ENSO_SHAPE):
+        raise ValueError(f"model {forecaster.label}: expected a forecast of shape (1, {OUT_MONTHS}, 24, 48, 1), "
+                         f"got {scaled.shape}")
     sst = unscale_sst(_np.asarray(scaled[0, ..., 0], dtype=_np.float64)).astype(_np.float32)
-    return EnsoForecast(forecaster, sst, nino34_from_scaled(scaled)[0])
+    return EnsoForecast(forecaster.label, sst, nino34_from_scaled(scaled)[0])
 
 
 def enso_skill(source: str, forecasters: Sequence[str], *, split: str = "test", limit: int | None = None,

@@ -143,8 +143,9 @@ def nino_plume_figure(start: int, observed: Sequence[float], forecasts: Mapping[
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=months[:t_in].tolist(), y=_values(observed[:t_in]), name="observed (input months)",
                              mode="lines+markers", line={"color": OBSERVED_COLOUR, "width": 2}))
-    fig.add_trace(go.Scatter(x=months[t_in - 1:].tolist(), y=_values(observed[t_in - 1:]), name="observed (what followed)",
-                             mode="lines+markers", line={"color": OBSERVED_COLOUR, "width": 2, "dash": "dot"}))
+    fig.add_trace(go.Scatter(x=months[t_in - 1:].tolist(), y=_values(observed[t_in - 1:]),  # joined to the inputs
+                             name="observed (what followed)", mode="lines+markers",
+                             line={"color": OBSERVED_COLOUR, "width": 2, "dash": "dot"}))
     for i, (name, series) in enumerate(forecasts.items()):
         fig.add_trace(go.Scatter(x=months[t_in:].tolist(), y=_values(series), name=name, mode="lines+markers",
                                  line={"color": colour(i), "width": 2.5 if i == 0 else 1.5}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import shutil
 
 import numpy as np
@@ -70,8 +71,9 @@ def _page(maps: str = state.ENSO_MAPS_INPUT) -> AppTest:
 
 
 def _plume(at: AppTest) -> dict[str, dict]:
-    chart = next(c for c in at.get("plotly_chart") if json.loads(c.proto.spec)["data"][0]["name"].startswith("observed"))
-    return {trace["name"]: trace for trace in json.loads(chart.proto.spec)["data"]}
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    plume = next(spec for spec in specs if spec["data"][0]["name"].startswith("observed"))
+    return {trace["name"]: trace for trace in plume["data"]}
 
 
 def _errors(at: AppTest) -> list[str]:
@@ -175,3 +177,17 @@ def test_broken_files_are_one_error_and_the_page_keeps_running(configured, tmp_p
     errors = _errors(at)
     assert len(errors) == 1 and message in errors[0] and str(broken) in errors[0]
     assert at.title[0].value == "ENSO outlook" and at.selectbox(key=state.ENSO_SOURCE).value == "Embedded demo"
+
+
+def test_broken_checkpoints_are_one_warning_and_the_rest_stay_offered(configured, tmp_path, monkeypatch):
+    _, checkpoint = configured
+    broken = tmp_path / "models" / "broken_enso"
+    broken.mkdir(parents=True)
+    (broken / "config.json").write_text("{ not json")
+    (broken / "model.safetensors").write_bytes(b"junk")
+    monkeypatch.setenv("EFS_MODEL_DIRS", os.pathsep.join([f"tiny={checkpoint.parent}", f"bad={broken.parent}"]))
+    at = _page()
+    assert not at.exception and not _errors(at)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "broken_enso" in warnings[0]
+    assert _tiny_label(checkpoint) in at.selectbox(key=state.ENSO_FORECASTER).options
