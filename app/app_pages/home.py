@@ -36,8 +36,10 @@ st.markdown(
     "into cuboids, which points one query can see, and what each choice costs.\n"
     "- **Storm explorer** (available): browse storm events on a map of the US, play their "
     "radar (VIL) animations and follow how much area passes each intensity threshold.\n"
-    "- **Forecasts in the explorer, ENSO outlook, Scenario lab** (coming in later releases): "
-    "storm nowcasts, El Niño forecasts and PreDiff scenarios."
+    "- **ENSO outlook** (available): sea-surface temperature anomaly maps, Niño3.4 forecast "
+    "plumes and correlation skill by lead month for Earthformer and simple baselines.\n"
+    "- **Storm forecasts, Scenario lab** (coming in later releases): storm nowcasts in the "
+    "explorer and PreDiff scenarios."
 )
 st.info(
     "**About the data.** Unless whoever runs the app configures real data, the data pages show "
@@ -67,6 +69,11 @@ st.page_link(
     "app_pages/storm_explorer.py",
     label="Storm explorer: events, maps and radar animations",
     icon=":material/thunderstorm:",
+)
+st.page_link(
+    "app_pages/enso_outlook.py",
+    label="ENSO outlook: sea-surface temperature and Niño3.4 forecasts",
+    icon=":material/waves:",
 )
 st.page_link(
     "app_pages/cuboid_attention.py",

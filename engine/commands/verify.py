@@ -75,12 +75,17 @@ def format_sevir(s: dict) -> str:
     return "\n".join(lines)
 
 
+def _skill(v, width: int = 0) -> str:
+    """A correlation, or 'undefined' where it is NaN (a constant forecast has none)."""
+    return f"{'undefined':>{width}}" if v is None or not np.isfinite(v) else f"{v:{width}.4f}"
+
+
 def format_enso(s: dict) -> str:
     lines = [f"ENSO verification: N={s['info']['N']} samples, L={s['info']['L']} lead months", "",
-             f"C-Nino3.4-M {s['C-Nino3.4-M']:.4f}  C-Nino3.4-WM {s['C-Nino3.4-WM']:.4f}  "
-             f"Nino3.4 RMSE {s['Nino3.4 RMSE']:.4f}", "", "    lead     corr     rmse   weight"]
+             f"C-Nino3.4-M {_skill(s['C-Nino3.4-M'])}  C-Nino3.4-WM {_skill(s['C-Nino3.4-WM'])}  "
+             f"Nino3.4 RMSE {s['Nino3.4 RMSE']:.4f}", "", "    lead       corr     rmse   weight"]
     for i, (c, r, w) in enumerate(zip(s["corr"], s["rmse"], s["weights"])):
-        lines.append(f"{i + 1:>8} {c:8.4f} {r:8.4f} {w:8.3f}")
+        lines.append(f"{i + 1:>8} {_skill(c, 10)} {r:8.4f} {w:8.3f}")
     return "\n".join(lines)
 
 

@@ -80,6 +80,14 @@ def test_enso_table_and_json(capsys, tmp_path):
     assert len(json.loads(out)["corr"]) == 12 and json.loads(out)["C-Nino3.4-M"] > 0.9
 
 
+def test_a_constant_forecast_has_an_undefined_correlation_not_zero(capsys, tmp_path):
+    obs = np.random.default_rng(3).normal(size=(30, 12))
+    np.save(tmp_path / "o.npy", obs)
+    np.save(tmp_path / "climatology.npy", np.zeros_like(obs))
+    _, out = run(capsys, "enso", "--forecast", str(tmp_path / "climatology.npy"), "--observed", str(tmp_path / "o.npy"))
+    assert "C-Nino3.4-M undefined" in out and out.count("undefined") == 2 + 12
+
+
 def test_bad_inputs_are_one_line_with_exit_code_2(capsys, files, tmp_path):
     obs = np.load(files["obs"])
     np.save(tmp_path / "short.npy", obs[:, :3])
