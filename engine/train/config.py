@@ -112,8 +112,11 @@ NBODY = replace(SEVIR, weight_decay=1e-5)
 SEVIR_DEMO = TrainConfig(epochs=20, batch_size=4, total_batch_size=8, lr=1e-3, weight_decay=1e-5,
                          warmup_percentage=0.1, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2, patience=8,
                          checkpoint_minutes=5.0)
-ICAR_ENSO_DEMO = TrainConfig(epochs=20, batch_size=16, total_batch_size=32, lr=5e-4, weight_decay=1e-5,
-                             warmup_percentage=0.1, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2, patience=5,
+# ENSO anomalies are ~0.02 of the published scaling's range: what the demo needs is optimizer
+# steps, so it trains with small batches (the first try, 460 steps at batch 32, had not yet
+# matched a constant forecast's MSE after 3 epochs).
+ICAR_ENSO_DEMO = TrainConfig(epochs=12, batch_size=8, total_batch_size=8, lr=1e-3, weight_decay=1e-5,
+                             warmup_percentage=0.05, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2, patience=4,
                              checkpoint_minutes=5.0)
 
 # The demo's learned baselines train like the demo Earthformer (same windows, batch, schedule shape).
