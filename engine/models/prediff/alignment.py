@@ -22,7 +22,7 @@ from ..earthformer.stem import PosEmbed
 from .alignment_config import AlignmentConfig
 from .denoiser_blocks import attention_blocks, check_latents, check_timesteps, level_shapes, patch_merges, \
     run_level, time_blocks
-from .time_embed import TimeEmbedding, TimeEmbedResBlock
+from .time_embed import TimeEmbedding, TimeEmbedResBlock, group_norm
 
 
 class AttentionPool(nn.Module):
@@ -68,7 +68,8 @@ class AlignmentNet(nn.Module):
         self.config = config
         h, w, c = config.latent_shape
         units = config.level_units()
-        self.first_proj = TimeEmbedResBlock(c, units[0], emb_dim=None, dropout=config.proj_drop)
+        self.first_proj = TimeEmbedResBlock(c, units[0], emb_dim=None, dropout=config.proj_drop,
+                                            norm_groups=config.norm_groups)
         self.pos_embed = PosEmbed(units[0], config.frames, h, w, config.pos_embed_type)
         init_earthformer_weights(self.pos_embed)  # trunc-normal 0.02
         emb_dim = config.time_embed_mult * units[0]
@@ -78,7 +79,7 @@ class AlignmentNet(nn.Module):
         self.down_time_embed_blocks = time_blocks(config, self.mem_shapes, emb_dim)
         self.down_self_blocks = attention_blocks(config, self.mem_shapes)
         _, top_h, top_w, top_c = self.mem_shapes[-1]
-        self.out = nn.Sequential(nn.GroupNorm(min(top_c, 32), top_c), nn.SiLU(),
+        self.out = nn.Sequential(group_norm(top_c, config.norm_groups), nn.SiLU(),
                                  AttentionPool(top_h * top_w, top_c, config.num_heads, config.out_channels))
 
     def forward(self, z_t: torch.Tensor, t: torch.Tensor) -> torch.Tensor:

@@ -27,6 +27,8 @@ class AlignmentConfig:
     out_channels : values read out per frame (1: the anticipated average intensity).
     num_heads : heads of the cuboid attention and of the readout's attention pool.
     time_embed_mult : the time embedding is ``time_embed_mult * base_units`` wide.
+    norm_groups : GroupNorm groups of the ResBlocks and the readout (one per channel where they do
+        not divide; several channels per group keep the time shift alive).
     """
 
     frames: int = 6
@@ -44,6 +46,7 @@ class AlignmentConfig:
     padding_type: PaddingType = "zeros"
     time_embed_mult: int = 4
     time_embed_dropout: float = 0.0
+    norm_groups: int = 32
 
     def __post_init__(self) -> None:
         for name in ("frames", "base_units", "out_channels", "num_heads", "time_embed_mult"):
@@ -71,9 +74,9 @@ class AlignmentConfig:
 # Published SEVIR-LR average-intensity alignment network: 8,937,033 parameters (reference C.4).
 PREDIFF_ALIGNMENT_SEVIRLR = AlignmentConfig()
 # Demo: the 12 target frames of the demo autoencoder's 12 x 12 x 4 latents (96 x 96 frames, 8x);
-# width 32 / 64, no dropout (short CPU training runs underfit rather than overfit).
+# width 32 / 64, 8 norm groups, no dropout (short CPU training runs underfit rather than overfit).
 PREDIFF_ALIGNMENT_DEMO = replace(PREDIFF_ALIGNMENT_SEVIRLR, frames=12, latent_shape=(12, 12, 4), base_units=32,
-                                 attn_drop=0.0, proj_drop=0.0, ffn_drop=0.0)
+                                 norm_groups=8, attn_drop=0.0, proj_drop=0.0, ffn_drop=0.0)
 
 PRESETS: dict[str, AlignmentConfig] = {
     "prediff_alignment_sevirlr": PREDIFF_ALIGNMENT_SEVIRLR,

@@ -36,7 +36,8 @@ class LatentDenoiser(nn.Module):
         h, w, c = config.latent_shape
         units = config.level_units()
         frames = config.total_frames
-        self.first_proj = TimeEmbedResBlock(c + 1, units[0], emb_dim=None, dropout=config.proj_drop)
+        self.first_proj = TimeEmbedResBlock(c + 1, units[0], emb_dim=None, dropout=config.proj_drop,
+                                            norm_groups=config.norm_groups)
         self.pos_embed = PosEmbed(units[0], frames, h, w, config.pos_embed_type)
         init_earthformer_weights(self.pos_embed)  # trunc-normal 0.02
         emb_dim = config.time_embed_mult * units[0]

@@ -51,7 +51,8 @@ def level_shapes(first: Shape4, merges: Sequence[PatchMerging3D]) -> list[Shape4
 
 def time_blocks(config: Any, shapes: Sequence[Shape4], emb_dim: int) -> nn.ModuleList:
     """One time-embedding ResBlock per level (shared by the level's units)."""
-    return nn.ModuleList(TimeEmbedResBlock(s[-1], s[-1], emb_dim, config.time_embed_dropout) for s in shapes)
+    return nn.ModuleList(TimeEmbedResBlock(s[-1], s[-1], emb_dim, config.time_embed_dropout, config.norm_groups)
+                         for s in shapes)
 
 
 def attention_blocks(config: Any, shapes: Sequence[Shape4]) -> nn.ModuleList:

@@ -34,6 +34,8 @@ def check_common(config: Any) -> None:
     if config.pos_embed_type not in ("t+h+w", "t+hw"):
         raise ValueError(f"pos_embed_type: expected 't+h+w' or 't+hw', got {config.pos_embed_type!r}")
     check_padding_type(config.padding_type)
+    if config.norm_groups < 1:
+        raise ValueError(f"norm_groups: expected >= 1, got {config.norm_groups}")
     for name in ("attn_drop", "proj_drop", "ffn_drop", "time_embed_dropout"):
         if not 0.0 <= getattr(config, name) < 1.0:
             raise ValueError(f"{name}: expected a rate in [0, 1), got {getattr(config, name)}")
@@ -51,6 +53,8 @@ class DenoiserConfig:
     downsample : spatial factor of the patch merging between levels (time is never merged).
     attn_pattern : self-attention pattern of every block (a name from the pattern registry).
     time_embed_mult : the time embedding is ``time_embed_mult * base_units`` wide.
+    norm_groups : GroupNorm groups of the ResBlocks (one per channel where they do not divide); a
+        group must hold several channels, or the next norm erases the per-channel time shift.
     unet_skip : add the level's down-path output to the up path after upsampling (U-Net skip).
     """
 
@@ -69,6 +73,7 @@ class DenoiserConfig:
     padding_type: PaddingType = "zeros"
     time_embed_mult: int = 4
     time_embed_dropout: float = 0.0
+    norm_groups: int = 32
     unet_skip: bool = True
 
     def __post_init__(self) -> None:
@@ -107,11 +112,12 @@ class DenoiserConfig:
 # Published SEVIR-LR denoiser: 136,817,538 parameters (reference C.2).
 PREDIFF_DENOISER_SEVIRLR = DenoiserConfig()
 # Demo: 13 context + 12 target frames of the demo autoencoder's 12 x 12 x 4 latents (96 x 96 frames,
-# 8x as published); two levels of width 32 / 64, one unit each, no dropout (short CPU training runs
+# 8x as published); two levels of width 32 / 64, one unit each; 8 norm groups (32 would leave one
+# channel per group at width 32 and erase the timestep); no dropout (short CPU training runs
 # underfit rather than overfit, and CPU dropout masks cost about a fifth of a step).
 PREDIFF_DENOISER_DEMO = replace(PREDIFF_DENOISER_SEVIRLR, context_frames=13, target_frames=12,
-                                latent_shape=(12, 12, 4), base_units=32, depth=(1, 1), attn_drop=0.0,
-                                proj_drop=0.0, ffn_drop=0.0)
+                                latent_shape=(12, 12, 4), base_units=32, depth=(1, 1), norm_groups=8,
+                                attn_drop=0.0, proj_drop=0.0, ffn_drop=0.0)
 
 PRESETS: dict[str, DenoiserConfig] = {
     "prediff_denoiser_sevirlr": PREDIFF_DENOISER_SEVIRLR,

@@ -57,12 +57,16 @@ class TimeEmbedding(nn.Module):
 
     def forward(self, t: torch.Tensor) -> torch.Tensor:
         """t (B,) timesteps -> (B, emb_dim)."""
-        return self.layer(timestep_embedding(t, self.dim))
+        return self.layer(timestep_embedding(t, self.dim).to(self.layer[0].weight.dtype))
 
 
-def _group_norm(channels: int, groups: int = 32) -> nn.GroupNorm:
-    # As published: 32 groups when they divide the channels, else one group per channel
-    # (e.g. the 65 = 64 latent + 1 mask channels entering the denoiser).
+def group_norm(channels: int, groups: int = 32) -> nn.GroupNorm:
+    """GroupNorm with ``groups`` groups when they divide ``channels``, else one group per channel.
+
+    The published rule (with 32): e.g. the 65 = 64 latent + 1 mask channels entering the denoiser get
+    65 groups. Note that with one channel per group a per-channel shift (the time embedding) is
+    removed entirely by the next normalisation, hence ``norm_groups`` in the configs.
+    """
     return nn.GroupNorm(groups if channels % groups == 0 else channels, channels)
 
 
@@ -85,6 +89,7 @@ class TimeEmbedResBlock(nn.Module):
         equal, a 1x1x1 conv otherwise
     emb_dim : width of the time embedding, or None for a block without one (``first_proj``)
     dropout : dropout before the last conv
+    norm_groups : GroupNorm groups (see :func:`group_norm`)
 
     The last conv starts at zero, so a fresh block is its skip path (identity when the channel
     counts match). Convs keep PyTorch's default init and the embedding Linear gets Kaiming-normal
@@ -92,17 +97,17 @@ class TimeEmbedResBlock(nn.Module):
     """
 
     def __init__(self, channels: int, out_channels: int | None = None, emb_dim: int | None = None,
-                 dropout: float = 0.0) -> None:
+                 dropout: float = 0.0, norm_groups: int = 32) -> None:
         super().__init__()
         out_channels = out_channels or channels
         self.channels, self.out_channels = channels, out_channels
-        self.in_layers = nn.Sequential(_group_norm(channels), nn.SiLU(),
+        self.in_layers = nn.Sequential(group_norm(channels, norm_groups), nn.SiLU(),
                                        nn.Conv3d(channels, out_channels, 3, padding=1))
         if emb_dim is not None:
             self.emb_layers = nn.Sequential(nn.SiLU(), nn.Linear(emb_dim, out_channels))
             nn.init.kaiming_normal_(self.emb_layers[1].weight, mode="fan_in", nonlinearity="linear")
             nn.init.zeros_(self.emb_layers[1].bias)
-        self.out_layers = nn.Sequential(_group_norm(out_channels), nn.SiLU(), nn.Dropout(dropout),
+        self.out_layers = nn.Sequential(group_norm(out_channels, norm_groups), nn.SiLU(), nn.Dropout(dropout),
                                         nn.Conv3d(out_channels, out_channels, 3, padding=1))
         nn.init.zeros_(self.out_layers[3].weight)
         nn.init.zeros_(self.out_layers[3].bias)
@@ -117,6 +122,10 @@ class TimeEmbedResBlock(nn.Module):
             raise ValueError(f"emb: expected {'a (B, E) time embedding' if has_emb else 'None'}, "
                              f"got {None if emb is None else tuple(emb.shape)}")
         x = to_channels_first(x)
+        if torch.is_grad_enabled() and not x.requires_grad:
+            # GroupNorm's CPU backward crashes (torch 2.13) on a channels-last 5-D input that needs
+            # no gradient itself (e.g. raw latents entering first_proj); a plain layout avoids it.
+            x = x.contiguous()
         h = self.in_layers(x)
         if emb is not None:
             h = h + self.emb_layers(emb)[:, :, None, None, None]  # same shift at every (t, h, w)

@@ -94,3 +94,15 @@ def test_block_with_an_embedding_rejects_its_absence_and_vice_versa():
 def test_group_norm_uses_32_groups_or_one_per_channel_when_32_does_not_divide():
     assert TimeEmbedResBlock(64, 256).in_layers[0].num_groups == 32
     assert TimeEmbedResBlock(65, 256).in_layers[0].num_groups == 65
+
+
+def test_one_channel_per_norm_group_erases_the_time_shift_and_two_keep_it():
+    torch.manual_seed(0)
+    x, emb = torch.randn(1, 3, 4, 4, 8), torch.randn(1, 4)
+    for groups, erased in ((8, True), (4, False)):
+        block = TimeEmbedResBlock(8, 8, emb_dim=4, norm_groups=groups).eval()
+        torch.nn.init.normal_(block.out_layers[3].weight, std=0.1)
+        with torch.no_grad():
+            shifted, plain = block(x, emb), block(x, torch.zeros(1, 4))
+        # a per-channel constant is removed by a norm over that channel alone
+        assert torch.allclose(shifted, plain, atol=1e-5) is erased
