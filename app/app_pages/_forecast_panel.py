@@ -103,7 +103,7 @@ def render(name: str, event_id: str, event) -> None:
         return
     left, right = st.columns(2)
     start = start_picker(state.FORECAST_START, starts, event.minute_offsets, *services.model_window(model),
-                         container=left)
+                         services.model_step(model), container=left)
     with right:
         pool = _resolution(model, (h, w))
     if pool is None:

@@ -25,8 +25,9 @@ def _model_picker() -> list[str]:
     baselines, trained = services.verification_baselines(), services.trained_models()
     _keep(state.VERIFY_MODELS, baselines + trained, None)
     chosen = st.multiselect("Models", baselines + trained, key=state.VERIFY_MODELS,
-                            help="Baselines (persistence, optical flow, the STEPS ensemble) and the trained checkpoints "
-                                 "of the model folders (assets/models/, EFS_MODEL_DIRS, [[models]] in efs.toml).")
+                            help="Baselines (persistence, optical flow, the STEPS ensemble) and the trained "
+                                 "checkpoints of the model folders (assets/models/, EFS_MODEL_DIRS, [[models]] in "
+                                 "efs.toml).")
     if not trained:
         st.caption("No trained models in the model folders yet: the comparison covers the baselines.")
     st.number_input("STEPS members", min_value=1, max_value=32, key=state.VERIFY_MEMBERS,
@@ -45,14 +46,16 @@ def event_starts(event_id: str, event) -> list[int] | None:
 
 
 def start_picker(key: str, starts: list[int], offsets, t_in: int = services.VERIFY_T_IN,
-                 t_out: int = services.VERIFY_T_OUT, container=st) -> int:
+                 t_out: int = services.VERIFY_T_OUT, step: int = 1, container=st) -> int:
     """The "Forecast start" slider over ``starts`` (the middle window by default), labelled by the
-    time of the last context frame; shared by the forecast and verification panels."""
+    time of the last context frame; shared by the forecast and verification panels. ``step``: the
+    model's frame step (2 for SEVIR-LR's 10-minute frames)."""
     _keep(key, starts, starts[len(starts) // 2])
+    last = (t_in - 1) * step
     container.select_slider(
-        "Forecast start", starts, key=key, format_func=lambda s: f"{int(offsets[s + t_in - 1]):+d} min",
+        "Forecast start", starts, key=key, format_func=lambda s: f"{int(offsets[s + last]):+d} min",
         help=f"Time of the last of {t_in} context frames; the next {t_out} frames "
-             f"(up to {5 * t_out} min ahead) are forecast and scored.")
+             f"(up to {5 * step * t_out} min ahead) are forecast and scored.")
     return st.session_state[key]
 
 

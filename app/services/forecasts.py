@@ -28,6 +28,7 @@ from .verification import (ENSEMBLE_MODELS, VERIFY_POOLS, VERIFY_T_IN, VERIFY_T_
                            event_window, model_catalog, trained_models, verification_baselines, window_starts)
 
 STEPS_MEMBERS = 4  # the STEPS forecast shown is the mean of this many members (seed 0)
+LR_STEP = 2  # SEVIR-LR checkpoints take every 2nd frame (10 minutes apart; 3 x 3 pooling is the resolution's)
 RESULTS_KEPT = 8  # results a session can switch between without pressing Run again
 
 
@@ -38,6 +39,7 @@ class ForecastResult:
     observed, forecast : (T_out, H', W') float32 VIL pixels (0..255; a network may leave that range).
     lead_minutes : (T_out,) minutes after the last context frame.
     pool : max-pool factor from the event's frames (pixels are ``pool`` km wide).
+    step : event frames per model frame (2 for SEVIR-LR).
     scores : ``api.score_sevir`` of this window (``"all"`` and ``"lead"``).
     """
 
@@ -46,6 +48,7 @@ class ForecastResult:
     start: int
     t_in: int
     pool: int
+    step: int
     observed: np.ndarray
     forecast: np.ndarray
     lead_minutes: np.ndarray
@@ -75,9 +78,18 @@ def model_window(model: str) -> tuple[int, int]:
     return int(entry.input_shape[0]), int(entry.target_shape[0])
 
 
+def model_step(model: str) -> int:
+    """Event frames per model frame: 2 for SEVIR-LR checkpoints (trained or converted), else 1."""
+    if is_baseline(model):
+        return 1
+    metadata = checkpoint_entry(model).metadata
+    data = metadata.get("data") if isinstance(metadata.get("data"), dict) else {}
+    return LR_STEP if data.get("downsampling") == "lr" or metadata.get("preset") == "sevir_lr" else 1
+
+
 def model_starts(model: str, n_frames: int) -> list[int]:
     """First frames of every window of ``model`` in an event of ``n_frames``; ValueError if too short."""
-    return window_starts(n_frames, *model_window(model))
+    return window_starts(n_frames, *model_window(model), model_step(model))
 
 
 def checkpoint_pool(model: str, frame: tuple[int, int]) -> int:
@@ -119,18 +131,18 @@ def forecast_request(name: str, event_id: str, model: str, start: int, pool: int
     return name, event_id, model, weights, int(start), int(pool)
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def _forecaster(directory: str, mtime: int) -> Forecaster:
     """A loaded network, shared by every session (read-only: ``predict`` never changes it)."""
     return Forecaster.from_checkpoint(directory, "auto")
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner=False)
 def _run(name: str, stamp: tuple[str, int], event_id: str, model: str, key: str | tuple[str, int], start: int,
-         pool: int, t_in: int, t_out: int, _progress=None) -> ForecastResult:
+         pool: int, t_in: int, t_out: int, step: int, _progress=None) -> ForecastResult:
     report = _progress or (lambda fraction, message: None)
     report(0.05, "Reading the window…")
-    context, observed = event_window(name, stamp, event_id, start, pool, t_in, t_out)  # float32 pixels
+    context, observed = event_window(name, stamp, event_id, start, pool, t_in, t_out, step)  # float32 pixels
     if isinstance(key, str):
         report(0.2, f"Running {model}…")
         members = STEPS_MEMBERS if model in ENSEMBLE_MODELS else None
@@ -145,8 +157,9 @@ def _run(name: str, stamp: tuple[str, int], event_id: str, model: str, key: str 
     report(0.9, "Scoring…")
     scores = api.score_sevir(forecast[None], observed[None])
     offsets = np.asarray(_event(name, stamp, event_id).minute_offsets, dtype=float)
-    leads = offsets[start + t_in:start + t_in + t_out] - offsets[start + t_in - 1]
-    return ForecastResult(model, event_id, start, t_in, pool, observed, forecast, leads,
+    frames = start + step * np.arange(t_in + t_out)  # the event frames the window took
+    leads = offsets[frames[t_in:]] - offsets[frames[t_in - 1]]
+    return ForecastResult(model, event_id, start, t_in, pool, step, observed, forecast, leads,
                           {"all": scores["all"], "lead": scores["lead"]})
 
 
@@ -159,7 +172,8 @@ def run_forecast(request: tuple, progress=None) -> ForecastResult:
     name, event_id, model, _, start, pool = request
     try:
         key = model if is_baseline(model) else checkpoint_key(model)
-        return _run(name, _stamp(name), event_id, model, key, start, pool, *model_window(model), progress)
+        return _run(name, _stamp(name), event_id, model, key, start, pool, *model_window(model), model_step(model),
+                    progress)
     except ValueError as error:  # say which model failed: the engine's message names the argument
         raise ValueError(f"{model}: {error}") from error
 
@@ -169,9 +183,12 @@ def result_caption(result: ForecastResult) -> str:
     t_out = result.forecast.shape[0]
     frame = (result.observed.shape[1] * result.pool, result.observed.shape[2] * result.pool)
     what = f"mean of {STEPS_MEMBERS} STEPS members" if result.model in ENSEMBLE_MODELS else result.model
-    return (f"{what} on {result.event_id}: {result.t_in} context frames from frame {result.start}, "
+    shown = display_pool(result)
+    lighter = f" The animation max-pools them by {shown} more; the scores use every pixel." if shown > 1 else ""
+    every = f" (one frame in {result.step}: {5 * result.step}-minute steps)" if result.step > 1 else ""
+    return (f"{what} on {result.event_id}: {result.t_in} context frames from frame {result.start}{every}, "
             f"{t_out} forecast frames ({result.lead_minutes[0]:.0f} to {result.lead_minutes[-1]:.0f} min ahead), "
-            f"at {resolution_text(frame, result.pool)}.")
+            f"at {resolution_text(frame, result.pool)}.{lighter}")
 
 
 def display_pool(result: ForecastResult) -> int:

@@ -88,24 +88,27 @@ def checkpoint_key(label: str) -> tuple[str, int]:
 
 
 # ============================================================================= event windows
-def window_starts(n_frames: int, t_in: int = VERIFY_T_IN, t_out: int = VERIFY_T_OUT) -> list[int]:
-    """First frames of every ``t_in + t_out`` window (13 + 12 by default) inside an event of ``n_frames``."""
-    last = n_frames - t_in - t_out
-    if last < 0:
-        raise ValueError(f"event: expected at least {t_in + t_out} frames, got {n_frames}")
-    return list(range(last + 1))
+def window_starts(n_frames: int, t_in: int = VERIFY_T_IN, t_out: int = VERIFY_T_OUT, step: int = 1) -> list[int]:
+    """First frames of every window of ``t_in + t_out`` frames (13 + 12 by default), one every ``step``
+    frames (2 for SEVIR-LR's 10-minute frames), inside an event of ``n_frames``."""
+    span = (t_in + t_out - 1) * step + 1
+    if n_frames < span:
+        raise ValueError(f"event: expected at least {span} frames, got {n_frames}")
+    return list(range(n_frames - span + 1))
 
 
 def event_window(name: str, stamp: tuple[str, int], event_id: str, start: int, pool: int, t_in: int = VERIFY_T_IN,
-                 t_out: int = VERIFY_T_OUT) -> tuple[np.ndarray, np.ndarray]:
-    """(context (t_in, H', W'), observed (t_out, H', W')) float32 pixels 0..255, max-pooled by ``pool``."""
+                 t_out: int = VERIFY_T_OUT, step: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(context (t_in, H', W'), observed (t_out, H', W')) float32 pixels 0..255, max-pooled by ``pool``,
+    every ``step``-th frame from ``start``."""
     vil = _event(name, stamp, event_id).vil
-    if start not in window_starts(vil.shape[0], t_in, t_out):
-        raise ValueError(f"window start: expected a frame in 0..{vil.shape[0] - t_in - t_out}, got {start}")
+    starts = window_starts(vil.shape[0], t_in, t_out, step)
+    if start not in starts:
+        raise ValueError(f"window start: expected a frame in 0..{starts[-1]}, got {start}")
     t, h, w = vil.shape
     if pool < 1 or h % pool or w % pool:
         raise ValueError(f"resolution: expected a pool factor dividing {h} x {w}, got {pool}")
-    frames = vil[start:start + t_in + t_out].astype(np.float32)
+    frames = vil[start:start + (t_in + t_out - 1) * step + 1:step].astype(np.float32)
     frames = frames.reshape(-1, h // pool, pool, w // pool, pool).max(axis=(2, 4))  # (t_in + t_out, H', W')
     return frames[:t_in], frames[t_in:]
 

@@ -27,7 +27,8 @@ def to_pixels(frames: np.ndarray) -> np.ndarray:
     """VIL on the 0..255 scale (any real dtype) -> uint8, rounded and clipped (what is displayed)."""
     frames = np.asarray(frames)
     if not np.issubdtype(frames.dtype, np.number) or not np.isfinite(frames).all():
-        raise ValueError(f"frames: expected finite VIL pixel values, got dtype {frames.dtype} with NaN/inf or non-numbers")
+        bad = "non-numbers" if not np.issubdtype(frames.dtype, np.number) else "NaN/inf"
+        raise ValueError(f"frames: expected finite VIL pixel values, got {bad} (dtype {frames.dtype})")
     return np.clip(np.rint(frames), 0, 255).astype(np.uint8)
 
 
@@ -45,12 +46,13 @@ def _check(observed: np.ndarray, forecast: np.ndarray, lead_minutes: Sequence[fl
         raise ValueError(f"observed, forecast: expected two (T, H, W) movies of one shape, got "
                          f"{np.shape(observed)} and {np.shape(forecast)}")
     if len(lead_minutes) != np.shape(observed)[0]:
-        raise ValueError(f"lead_minutes: expected {np.shape(observed)[0]} values (one per lead), got {len(lead_minutes)}")
+        raise ValueError(f"lead_minutes: expected {np.shape(observed)[0]} values (one per lead), "
+                         f"got {len(lead_minutes)}")
 
 
 def forecast_player_figure(observed: np.ndarray, forecast: np.ndarray, lead_minutes: Sequence[float], *,
                            title: str = "", forecast_name: str = "Forecast", km_per_pixel: float = 1.0,
-                           frame_ms: int = FORECAST_FRAME_MS, height: int = 470) -> go.Figure:
+                           frame_ms: int = FORECAST_FRAME_MS, height: int = 500) -> go.Figure:
     """Observed | forecast | forecast − observed, side by side, animated together by lead time.
 
     Parameters
@@ -71,7 +73,7 @@ def forecast_player_figure(observed: np.ndarray, forecast: np.ndarray, lead_minu
     t, h, w = obs.shape
     x, y = np.arange(w) * km_per_pixel, np.arange(h) * km_per_pixel
     labels = [lead_label(m) for m in lead_minutes]
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09,
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.1,
                         subplot_titles=(PANEL_TITLES[0], forecast_name or PANEL_TITLES[1], PANEL_TITLES[2]))
     tickvals = list(VIL_THRESHOLDS)  # short labels: the bar sits in the gap between two panels
     ticktext = [f"{v:.2g}" for v in vil_kg_m2(np.asarray(VIL_THRESHOLDS))]
@@ -80,10 +82,10 @@ def forecast_player_figure(observed: np.ndarray, forecast: np.ndarray, lead_minu
     right_of_forecast = fig.layout.xaxis2.domain[1] + 0.005
     fig.add_trace(go.Heatmap(z=obs[0], showscale=False, name=PANEL_TITLES[0], **vil), row=1, col=1)
     fig.add_trace(go.Heatmap(z=fc[0], name=forecast_name, colorbar={
-        "title": {"text": "VIL kg/m²", "side": "right"}, "tickvals": tickvals, "ticktext": ticktext,
+        "title": {"text": "kg/m²", "side": "top"}, "tickvals": tickvals, "ticktext": ticktext,
         "x": right_of_forecast, "len": 0.8, "thickness": 12}, **vil), row=1, col=2)
     fig.add_trace(go.Heatmap(z=diff[0], x=x, y=y, zmin=-extreme, zmax=extreme, zmid=0, colorscale=DIFF_COLORSCALE,
-                             zsmooth=False, name=PANEL_TITLES[2], colorbar={"title": {"text": "Δ pixel", "side": "right"},
+                             zsmooth=False, name=PANEL_TITLES[2], colorbar={"title": {"text": "Δ px", "side": "top"},
                                                                             "len": 0.8, "thickness": 12},
                              hovertemplate="x %{x} km, y %{y} km<br>forecast − observed %{z}<extra></extra>"),
                   row=1, col=3)
@@ -99,10 +101,10 @@ def forecast_player_figure(observed: np.ndarray, forecast: np.ndarray, lead_minu
         title={"text": f"{title} · lead {labels[0]}".strip(" ·")}, height=height,
         margin={"l": 50, "r": 20, "t": 70, "b": 20},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left", "yanchor": "top",
-                      "pad": {"t": 45, "r": 10}, "showactive": False,
+                      "pad": {"t": 70, "r": 10}, "showactive": False,
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}],
-        sliders=[{"active": 0, "x": 0.2, "len": 0.8, "y": 0, "pad": {"t": 40},
+        sliders=[{"active": 0, "x": 0.2, "len": 0.8, "y": 0, "pad": {"t": 65},
                   "currentvalue": {"prefix": "Lead "},
                   "steps": [{"label": labels[i], "method": "animate", "args": [[str(i)], still]} for i in range(t)]}],
     )
@@ -122,7 +124,8 @@ def _threshold_colour(threshold: float) -> str:
 
 
 def lead_scores_figure(lead: Mapping[str, object], lead_minutes: Sequence[float],
-                       thresholds: Sequence[float] = VIL_THRESHOLDS, *, title: str = "", height: int = 330) -> go.Figure:
+                       thresholds: Sequence[float] = VIL_THRESHOLDS, *, title: str = "",
+                       height: int = 330) -> go.Figure:
     """CSI per threshold (left) and MSE (right) of one forecast against lead time.
 
     Parameters

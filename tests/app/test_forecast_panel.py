@@ -234,7 +234,7 @@ def test_an_event_too_short_is_one_error_and_the_page_keeps_running(storm_data, 
     assert not at.exception and not at.error and len(plotly_specs(at)) == 4
 
 
-def test_a_model_for_other_frames_is_one_error_naming_both_sizes(storm_data, models, home, calls):
+def test_models_run_at_their_own_resolution_and_other_sizes_are_one_error(storm_data, models, home, calls):
     import torch
 
     from engine.models.checkpoint import save_checkpoint
@@ -242,11 +242,73 @@ def test_a_model_for_other_frames_is_one_error_naming_both_sizes(storm_data, mod
     from engine.models.unet.model import UNet
 
     torch.manual_seed(0)
-    save_checkpoint(UNet(UNetConfig(input_shape=(13, 36, 36, 1), target_shape=(12, 36, 36, 1), base_channels=4,
-                                    depth=1)), models / "unet_36")
+    for side in (96, 36):  # native frames (like a published 384 x 384 checkpoint on SEVIR), and no integer pool
+        save_checkpoint(UNet(UNetConfig(input_shape=(13, side, side, 1), target_shape=(12, side, side, 1),
+                                        base_channels=4, depth=1)), models / f"unet_{side}")
     st.cache_data.clear()
     at = home.switch_page(STORM_PAGE).run()
+    at.selectbox(key="forecast_model").set_value("unet_96").run()
+    assert any("96 x 96 px of 1 km (native frames)" in c.value for c in at.caption)
+    at = _run(at)
+    assert not at.exception and not at.error and calls == Counter(network=1)
+    assert _movies(plotly_specs(at)[2])[1].shape == (12, 96, 96)
     at.selectbox(key="forecast_model").set_value("unet_36").run()
     assert not at.exception and len(at.error) == 1
     assert "unet_36" in at.error[0].value and "36 x 36" in at.error[0].value and "96 x 96" in at.error[0].value
-    assert not calls and at.multiselect(key="verify_models").options[-1] == "unet_36"  # verification unaffected
+    assert calls == Counter(network=1) and "unet_36" in at.multiselect(key="verify_models").options
+
+
+def test_a_sevir_lr_checkpoint_takes_every_second_frame_pooled_by_3(storm_data, models, home, calls):
+    import torch
+
+    from engine.models.checkpoint import save_checkpoint
+    from engine.models.unet.config import UNetConfig
+    from engine.models.unet.model import UNet
+
+    torch.manual_seed(0)  # 7 -> 6 frames at 32 x 32: SEVIR-LR's 10-minute frames, the 96 px events pooled by 3
+    save_checkpoint(UNet(UNetConfig(input_shape=(7, 32, 32, 1), target_shape=(6, 32, 32, 1), base_channels=4,
+                                    depth=1)), models / "unet_lr", metadata={"preset": "sevir_lr"})
+    st.cache_data.clear()
+    at = home.switch_page(STORM_PAGE).run()
+    at.selectbox(key="forecast_model").set_value("unet_lr").run()
+    start = at.select_slider(key="forecast_start").value
+    assert start == (49 - 25) // 2  # 13 frames of context and 12 ahead, every second one
+    at = _run(at)
+    assert not at.exception and not at.error
+    player = plotly_specs(at)[2]
+    assert [s["label"] for s in player["layout"]["sliders"][0]["steps"]] == [f"+{10 * k} min" for k in range(1, 7)]
+    vil = api.storm_event("Embedded demo", "S1001").vil[start:start + 25:2]  # (13, 96, 96)
+    np.testing.assert_array_equal(_movies(player)[0], vil[7:].reshape(6, 32, 3, 32, 3).max(axis=(2, 4)))
+
+
+# ----------------------------------------------------------------------------- real browser
+_FORECAST_PLAYER_JS = """() => {
+    const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+    const player = plots.find(el => (el.data || []).filter(t => t.type === 'heatmap').length === 3);
+    return player ? player.layout.title.text : null;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(180)
+def test_a_forecast_runs_and_plays_in_the_browser(chromium: Path, storm_data, models, request, tmp_path: Path):
+    """Run the Earthformer on the default window and play the three synchronized panels (offline)."""
+    from playwright.sync_api import expect
+
+    from .conftest import offline_page
+
+    server = request.getfixturevalue("streamlit_server")  # started after the env points at the test data
+    with offline_page(chromium, server, height=3200) as (page, outside):
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Storm explorer").click()
+        expect(page.get_by_role("heading", name="Forecast", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)  # player + stats
+        page.get_by_label("Model", exact=True).click()
+        page.get_by_role("option", name=EARTHFORMER).click()
+        page.get_by_role("button", name="Run forecast").click()
+        page.wait_for_function(f"() => (({_FORECAST_PLAYER_JS})() || '').includes('+5 min')", timeout=60_000)
+        play = page.locator(".js-plotly-plot .updatemenu-item-text", has_text="Play")
+        play.last.click()  # the forecast player's button comes after the event player's
+        page.wait_for_function(f"() => !(({_FORECAST_PLAYER_JS})() || '+5 min').includes('+5 min')", timeout=15_000)
+        assert "lead +" in page.evaluate(_FORECAST_PLAYER_JS)
+        assert not outside, f"the app fetched from outside: {sorted(set(outside))}"
+        page.screenshot(path=str(tmp_path / "forecast.png"))

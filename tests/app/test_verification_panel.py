@@ -175,3 +175,8 @@ def test_a_trained_checkpoint_is_offered_scored_and_refused_at_the_wrong_resolut
     _compute(at)  # native 96 x 96: not what the network takes
     assert not at.exception and len(at.error) == 1
     assert "unet_tiny" in at.error[0].value and "24, 24" in at.error[0].value and "96, 96" in at.error[0].value
+    at.radio(key="verify_mode").set_value("Test split").run()
+    at.number_input(key="verify_limit").set_value(1)
+    _compute(at)  # the label reaches the evaluation as its checkpoint, at the network's 24 x 24
+    assert not at.exception and not at.error
+    assert list(_table(at)["Model"]) == ["persistence", "unet_tiny"]
