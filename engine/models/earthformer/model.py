@@ -92,6 +92,9 @@ class Earthformer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T_in, H, W, C_in) -> (B, T_out, H, W, C_out), in the model's units."""
         self.check_input(x)
+        standardise = (self.config.data_offset, self.config.data_scale) != (0.0, 1.0)
+        if standardise:
+            x = (x - self.config.data_offset) / self.config.data_scale
         x = self.enc_pos_embed(self.initial_encoder(x))
         if self.config.num_global_vectors > 0:
             g = self.init_global_vectors.expand(x.shape[0], -1, -1)
@@ -99,5 +102,5 @@ class Earthformer(nn.Module):
         else:
             memories, global_memories = self.encoder(x)
         z = self.initial_queries(memories[-1])
-        out = self.decoder(z, memories, global_memories)
-        return self.dec_final_proj(self.final_decoder(out))
+        out = self.dec_final_proj(self.final_decoder(self.decoder(z, memories, global_memories)))
+        return out * self.config.data_scale + self.config.data_offset if standardise else out

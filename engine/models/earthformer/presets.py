@@ -47,7 +47,11 @@ SEVIR_DEMO = EarthformerConfig(
     enc_depth=(1, 1), dec_depth=(1, 1), num_global_vectors=4, separate_global_qkv=True, use_global_self_attn=True,
     initial_downsample="stack_conv", stack_conv_dims=(12, 48), stack_conv_scales=(2, 2), stack_conv_convs=(1, 1),
 )
-ICAR_ENSO_DEMO = replace(ICAR_ENSO, base_units=32, **_NO_DROPOUT)
+# Scaled SST = (sst - SST_MIN) / (SST_MAX - SST_MIN) with the published constants (-16.549, 10.199
+# degC): a 0 degC anomaly is 0.6187 and 0.5 degC is 0.0187 of the range; the demo standardises
+# to those units (anomaly / 0.5 degC) inside the model.
+ICAR_ENSO_DEMO = replace(ICAR_ENSO, base_units=32, **_NO_DROPOUT, data_offset=0.6187027659199799,
+                         data_scale=0.018692918309435525)
 
 PRESETS: dict[str, EarthformerConfig] = {
     "sevir": SEVIR,

@@ -69,3 +69,30 @@ def test_bad_configs_name_the_field(change, message):
 def test_unknown_config_keys_are_rejected():
     with pytest.raises(ValueError, match=r"unknown keys \['bogus'\]"):
         EarthformerConfig.from_dict({**PRESETS["sevir"].to_dict(), "bogus": 1})
+
+
+def test_data_standardisation_wraps_the_network_exactly():
+    """(offset, scale) standardise inputs and de-standardise outputs: the model on x equals the
+    identity-unit model (same weights) on (x - offset) / scale, mapped back."""
+    import dataclasses
+
+    import torch
+
+    from engine.data.enso.format import scale_sst
+    from engine.models.earthformer.model import Earthformer
+    from engine.models.earthformer.presets import ICAR_ENSO_DEMO
+
+    assert float(scale_sst(0.0)) == pytest.approx(ICAR_ENSO_DEMO.data_offset, abs=1e-12)
+    assert float(scale_sst(0.5) - scale_sst(0.0)) == pytest.approx(ICAR_ENSO_DEMO.data_scale, abs=1e-12)
+    small = dataclasses.replace(ICAR_ENSO_DEMO, base_units=16, num_heads=2, enc_depth=(1,), dec_depth=(1,))
+    plain = dataclasses.replace(small, data_offset=0.0, data_scale=1.0)
+    torch.manual_seed(0)
+    wrapped = Earthformer(small).eval()
+    identity = Earthformer(plain).eval()
+    identity.load_state_dict(wrapped.state_dict())
+    x = 0.62 + 0.02 * torch.randn(2, *small.input_shape, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = identity((x - small.data_offset) / small.data_scale) * small.data_scale + small.data_offset
+        torch.testing.assert_close(wrapped(x), expected, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="data_scale: expected a positive finite number, got 0"):
+        dataclasses.replace(small, data_scale=0.0)
