@@ -40,6 +40,17 @@ def test_only_the_service_package_talks_to_the_engine():
     assert not offenders
 
 
+def test_services_use_only_the_facade_and_the_figures():
+    """The app reaches the engine through ``engine.api`` (plain values) and ``engine.viz`` (figures)."""
+    offenders = []
+    for path in (ROOT / "app" / "services").rglob("*.py"):
+        for name in _imports(path):
+            if name.split(".")[0] == "engine" and not name.startswith(("engine.api", "engine.viz")) \
+                    and name != "engine":
+                offenders.append(f"{path.name}: {name}")
+    assert not offenders
+
+
 def test_models_do_not_import_data_or_training():
     for path in (ROOT / "engine" / "models").rglob("*.py"):
         assert not any(n.startswith(("engine.data", "engine.train")) for n in _imports(path)), path

@@ -19,7 +19,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
-from engine.forecast import Forecaster
 from engine.viz import forecast_figures as _figures
 from engine.viz.storm_figures import downsample_max
 
@@ -132,9 +131,9 @@ def forecast_request(name: str, event_id: str, model: str, start: int, pool: int
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _forecaster(directory: str, mtime: int) -> Forecaster:
+def _forecaster(directory: str, mtime: int):
     """A loaded network, shared by every session (read-only: ``predict`` never changes it)."""
-    return Forecaster.from_checkpoint(directory, "auto")
+    return api.load_forecaster(directory, "auto")
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

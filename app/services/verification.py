@@ -16,7 +16,6 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
-from engine.data.sources import model_folders
 from engine.viz import verification_figures as _verification_figures
 
 from .storms import VIL_THRESHOLDS, _event, _stamp
@@ -33,18 +32,8 @@ def verification_baselines() -> list[str]:
 
 # ============================================================================= model catalog
 def _catalog_stamp() -> tuple:
-    """What the catalog depends on: the folder list and each checkpoint file's size and mtime.
-
-    Stat calls only (cheap on every rerun), so a checkpoint added, replaced or broken in a model
-    folder is seen at once while an unchanged catalog is never scanned again.
-    """
-    stamp = []
-    for folder in model_folders():
-        files = [f for pattern in ("config.json", "model.safetensors", "*/config.json", "*/model.safetensors")
-                 for f in sorted(folder.root.glob(pattern))] if folder.root.is_dir() else []
-        stamp.append((folder.name, str(folder.root), folder.root.is_dir(),
-                      tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)))
-    return tuple(stamp)
+    """Folder list + checkpoint files' sizes and mtimes: a changed folder is rescanned at once."""
+    return api.model_folder_stamp()
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

@@ -9,8 +9,8 @@ import numpy as _np
 
 from ..models.catalog import CatalogEntry, CatalogProblem
 
-__all__ = ["CatalogEntry", "CatalogProblem", "ModelInfo", "forecast", "forecast_model", "forecast_models", "model_info",
-           "model_preset_names"]
+__all__ = ["CatalogEntry", "CatalogProblem", "ModelInfo", "forecast", "forecast_model", "forecast_models",
+           "load_forecaster", "model_folder_stamp", "model_info", "model_preset_names"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,27 @@ def forecast_model(label: str, data: str | None = None) -> CatalogEntry:
             return entry
     valid = ", ".join(repr(e.label) for e in entries) or "none"
     raise ValueError(f"model: expected one of {valid}, got {label!r}")
+
+
+def load_forecaster(directory: str | _Path, device: str = "auto", precision: str = "fp32"):
+    """A loaded checkpoint ready to ``predict`` many times (what :func:`forecast` builds per call);
+    callers that keep models in memory (the app's ``st.cache_resource``) hold this object."""
+    from ..forecast import Forecaster
+
+    return Forecaster.from_checkpoint(directory, device, precision)
+
+
+def model_folder_stamp() -> tuple:
+    """What the catalog depends on: each model folder and its checkpoint files' paths, sizes and
+    modification times. Stat calls only, so callers can key caches on it every rerun: a
+    checkpoint added, replaced or broken changes the stamp; an unchanged catalog keeps it."""
+    from ..data.sources import model_folders
+
+    stamp = []
+    for folder in model_folders():
+        root = folder.root
+        files = [f for pattern in ("config.json", "model.safetensors", "*/config.json", "*/model.safetensors")
+                 for f in sorted(root.glob(pattern))] if root.is_dir() else []
+        stamp.append((folder.name, str(root), root.is_dir(),
+                      tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files)))
+    return tuple(stamp)
