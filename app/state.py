@@ -118,8 +118,39 @@ ENSO_DEFAULTS: dict[str, Any] = {
     ENSO_MAPS: ENSO_MAPS_FORECAST,  # one map set per run: each costs about 2 s to draw
 }
 
+# ----------------------------------------------------------------------------- scenario lab page
+SCENARIO_FORECAST, SCENARIO_HINDCAST = "forecast", "hindcast"  # where mu comes from (engine mode names)
+
+SCENARIO_SET = "scenario_set"  # label of a PreDiff set; None = the first listed
+SCENARIO_SOURCE = "scenario_source"
+SCENARIO_EVENT = "scenario_event"  # None = the first test-split event
+SCENARIO_START = "scenario_start"  # first context frame; None = the event's middle window
+SCENARIO_MEMBERS = "scenario_members"
+SCENARIO_CONTROL = "scenario_control"  # knowledge control on/off
+SCENARIO_N = "scenario_n"  # strength n in sigma units, -4..4
+SCENARIO_MODE = "scenario_mode"
+SCENARIO_STEPS = "scenario_steps"
+SCENARIO_SEED = "scenario_seed"
+SCENARIO_THRESHOLD = "scenario_threshold"  # VIL pixel threshold of the probability map
+SCENARIO_RESULTS = "scenario_results"  # {request: Scenario} of this session's runs, newest last (not a default)
+SCENARIO_SHOWN = "scenario_shown"  # request of the ensemble on screen (not a default)
+
+SCENARIO_DEFAULTS: dict[str, Any] = {
+    SCENARIO_SET: None,
+    SCENARIO_SOURCE: DEMO_SOURCE,
+    SCENARIO_EVENT: None,
+    SCENARIO_START: None,
+    SCENARIO_MEMBERS: 8,  # the benchmark's ensemble size
+    SCENARIO_CONTROL: True,
+    SCENARIO_N: 0.0,
+    SCENARIO_MODE: SCENARIO_FORECAST,  # no peeking at the future unless asked
+    SCENARIO_STEPS: 20,  # DPM-Solver++ default: 50x fewer network calls than 1000-step DDPM
+    SCENARIO_SEED: 0,
+    SCENARIO_THRESHOLD: 74,  # 74 = 0.99 kg/m2: moderate precipitation
+}
+
 DEFAULTS: dict[str, Any] = {**CUBOID_DEFAULTS, **STORM_DEFAULTS, **VERIFY_DEFAULTS, **FORECAST_DEFAULTS,
-                             **ENSO_DEFAULTS}
+                             **ENSO_DEFAULTS, **SCENARIO_DEFAULTS}
 
 
 def init() -> None:

@@ -32,6 +32,9 @@ PAGES = {
         st.Page("app_pages/storm_explorer.py", title="Storm explorer", icon=":material/thunderstorm:"),
         st.Page("app_pages/enso_outlook.py", title="ENSO outlook", icon=":material/waves:"),
     ],
+    "Simulate": [
+        st.Page("app_pages/scenario_lab.py", title="Scenario lab", icon=":material/science:"),
+    ],
     "Learn": [
         st.Page("app_pages/cuboid_attention.py", title="Cuboid attention", icon=":material/view_in_ar:"),
     ],

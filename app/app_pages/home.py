@@ -38,8 +38,8 @@ st.markdown(
     "radar (VIL) animations and follow how much area passes each intensity threshold.\n"
     "- **ENSO outlook** (available): sea-surface temperature anomaly maps, Niño3.4 forecast "
     "plumes and correlation skill by lead month for Earthformer and simple baselines.\n"
-    "- **Storm forecasts, Scenario lab** (coming in later releases): storm nowcasts in the "
-    "explorer and PreDiff scenarios."
+    "- **Scenario lab** (available): PreDiff ensembles of a storm's next hour, steered toward more or "
+    "less intense outcomes by knowledge control, beside the Earthformer; trained demo sets are coming."
 )
 st.info(
     "**About the data.** Unless whoever runs the app configures real data, the data pages show "

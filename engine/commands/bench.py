@@ -7,6 +7,8 @@ import sys
 
 from tqdm import tqdm
 
+from .bench_prediff import add_parser as _add_prediff_parser
+
 
 def _cmd_bench_cuboid(args: argparse.Namespace) -> int:
     import torch
@@ -107,3 +109,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     ef.add_argument("--no-bf16", dest="bf16", action="store_false", help="fp32 only")
     ef.add_argument("--json", action="store_true")
     ef.set_defaults(func=_cmd_bench_earthformer)
+    _add_prediff_parser(bench_sub)

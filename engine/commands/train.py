@@ -37,7 +37,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     elif args.source or args.root:
         raise ValueError("--source/--root: expected --data sevir or --data icar-enso with them")
     summary = run(RunRequest(out=args.out, model=args.model, data=data, recipe=args.recipe, overrides=overrides,
-                             resume=args.resume, device=args.device, progress=not args.no_progress))
+                             resume=args.resume, device=args.device, progress=not args.no_progress,
+                             autoencoder=args.autoencoder))
     best = summary["best_selection"]
     if summary["rank"] == 0:
             print(f"{summary['reason']}: epoch {summary['epoch']}, step {summary['step']}, best selection "
@@ -49,14 +50,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a forecaster (single process, or many under torchrun)",
                        description="Train a model on SEVIR or ICAR-ENSO. Multi-GPU / multi-node: "
                                    "torchrun --nproc-per-node N [--nnodes ...] -m engine train ...")
-    p.add_argument("--model", help="Earthformer preset (e.g. sevir_demo) or config JSON {\"family\", \"config\"}")
+    p.add_argument("--model", help="model preset (e.g. sevir_demo, prediff_vae_demo) or config JSON "
+                                   "{\"family\", \"config\"}")
     p.add_argument("--data", choices=("sevir", "icar-enso", "icar_enso"), help="kind of data")
     p.add_argument("--source", help="configured data source name (default: the embedded demo)")
     p.add_argument("--root", help="dataset directory (instead of --source)")
     p.add_argument("--out", required=True, help="run directory: logs, checkpoints, best/ model")
-    p.add_argument("--recipe", help="recipe name (sevir, sevir_lr, icar_enso, nbody, sevir_demo, icar_enso_demo) "
+    p.add_argument("--recipe", help="recipe name (sevir, sevir_lr, icar_enso, nbody, sevir_demo, icar_enso_demo, "
+                                    "prediff_{vae,denoiser,alignment}_{demo,sevirlr}) "
                                     "or a YAML file such as configs/train/sevir.yaml")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--autoencoder", help="PreDiff denoiser / alignment stages: directory of the trained "
+                                         "prediff_vae checkpoint (e.g. runs/prediff_vae_demo/best), kept frozen")
     group = p.add_argument_group("training overrides (default: the recipe's)")
     group.add_argument("--epochs", type=int)
     group.add_argument("--batch-size", type=int, help="micro-batch per process")

@@ -56,8 +56,14 @@ def data_kind(input_shape: tuple[int, ...], metadata: dict) -> DataKind:
     return "icar-enso" if tuple(input_shape[1:]) == ENSO_SHAPE else "sevir"
 
 
+PREDIFF_SET_FILE = "prediff.json"  # a PreDiff checkpoint set: listed by the scenario facade, not here
+
+
 def checkpoint_dirs(folder: Path) -> list[Path]:
-    """``folder`` itself if it is a checkpoint, else its sub-directories that look like one."""
+    """``folder`` itself if it is a checkpoint, else its sub-directories that look like one
+    (PreDiff checkpoint sets, which are not forecasters on their own, are left out)."""
+    if (folder / PREDIFF_SET_FILE).is_file():
+        return []
     if (folder / CONFIG_FILE).is_file() or (folder / WEIGHTS_FILE).is_file():
         return [folder]
     if not folder.is_dir():
@@ -115,6 +121,8 @@ def scan_folders(folders: Iterable[tuple[str, Path, bool]]) -> tuple[list[Catalo
                 family, config, metadata, parameters = inspect_checkpoint(directory)
             except ValueError as err:
                 problems.append(CatalogProblem(directory, folder_name, str(err)))
+                continue
+            if not hasattr(config, "target_shape"):  # PreDiff parts: no input -> target forecast contract
                 continue
             label = directory.name if directory.name not in labels else f"{directory.name} ({folder_name})"
             labels.add(label)

@@ -192,10 +192,10 @@ PREDIFF_ALIGNMENT_SEVIRLR = TrainConfig(epochs=1000, batch_size=32, total_batch_
                                         warmup_percentage=0.1, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-3, patience=0)
 # CPU demo stages on the embedded storms (96 x 96 frames); sized from measured step times, see
 # configs/train/prediff_*_demo.yaml.
-PREDIFF_VAE_DEMO = TrainConfig(epochs=5, batch_size=16, total_batch_size=16, lr=1e-3, weight_decay=0.0,
+PREDIFF_VAE_DEMO = TrainConfig(epochs=6, batch_size=16, total_batch_size=16, lr=1e-3, weight_decay=0.0,
                                betas=(0.5, 0.9), warmup_percentage=0.05, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2,
                                patience=0, checkpoint_minutes=5.0)
-PREDIFF_DENOISER_DEMO = TrainConfig(epochs=10, batch_size=4, total_batch_size=4, lr=1e-3, weight_decay=0.01,
+PREDIFF_DENOISER_DEMO = TrainConfig(epochs=12, batch_size=4, total_batch_size=4, lr=1e-3, weight_decay=0.01,
                                     warmup_percentage=0.05, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2,
                                     ema=True, ema_decay=0.995, patience=0, checkpoint_minutes=5.0)
 PREDIFF_ALIGNMENT_DEMO = TrainConfig(epochs=50, batch_size=8, total_batch_size=8, lr=1e-3, weight_decay=0.01,

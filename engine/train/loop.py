@@ -1,6 +1,7 @@
 """The training loop: plain PyTorch, any model family, one process or many (DDP).
 
-Per optimizer step: ``accumulate`` micro-batches (gradients summed, each loss divided by the
+The loss of a micro-batch comes from an objective (``engine.train.objectives``; default: MSE of a
+forecaster). Per optimizer step: ``accumulate`` micro-batches (gradients summed, each loss divided by the
 group size, so k micro-batches equal one k-times larger batch), optional bf16/fp16 autocast,
 gradient clipping, AdamW, the per-iteration LR schedule, optional EMA. Validation every
 ``val_every`` epochs streams the task's scores; the selection metric drives early stopping and the
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Sampler, Subset
 from torch.utils.data.distributed import DistributedSampler
@@ -31,6 +31,7 @@ from .config import TrainConfig
 from .data import limited
 from .ema import ModelEma
 from .logs import TrainLog, write_metrics
+from .objectives import Supervised
 from .optim import build_optimizer, build_scheduler, warmup_cosine
 
 
@@ -70,12 +71,15 @@ class Trainer:
     ctx : this process's place in a distributed job (a world of one by default).
     resume : continue from ``run_dir/checkpoints/last.pt``.
     metadata : stored with the exported best model (preset, data spec, ...).
+    objective : the loss and validation (``engine.train.objectives``); default: MSE of the
+        forecaster on ``task``'s split, scored by ``task``.
     """
 
     def __init__(self, model: nn.Module, task: Any, train_set: Dataset, val_set: Dataset, config: TrainConfig,
                  run_dir: str | Path, ctx: dd.DistContext = dd.DistContext(), resume: bool = False,
-                 metadata: dict[str, Any] | None = None, progress: bool = True) -> None:
+                 metadata: dict[str, Any] | None = None, progress: bool = True, objective: Any = None) -> None:
         self.config, self.task, self.ctx = config, task, ctx
+        self.objective = (objective if objective is not None else Supervised(task)).to(ctx.device)
         self.run_dir = Path(run_dir)
         self.metadata = metadata or {}
         self.progress = progress and ctx.is_main
@@ -89,6 +93,11 @@ class Trainer:
         self.micro_per_epoch = math.ceil(len(self.sampler) / config.batch_size)
         self.steps_per_epoch = math.ceil(self.micro_per_epoch / self.accumulate)
         self.optimizer = build_optimizer(self.model, config)
+        extras = self.objective.extra_parameters()  # learned log-variances: trained, never decayed
+        if extras:
+            self.optimizer.add_param_group({"params": [p for _, p in extras], "weight_decay": 0.0,
+                                            "names": [n for n, _ in extras]})
+        self.extra_params = [p for _, p in extras]
         self.schedule = warmup_cosine(config, config.epochs * self.steps_per_epoch)
         self.scheduler = build_scheduler(self.optimizer, self.schedule)
         use_scaler = config.precision == "fp16" and ctx.device.type == "cuda"
@@ -120,19 +129,21 @@ class Trainer:
         return batch.to(self.ctx.device, non_blocking=True)
 
     def _micro_step(self, batch: Any, scale: float, sync: bool) -> float:
-        x, y = self.task.split(self._to_device(batch))
+        batch = self._to_device(batch)
         context = nullcontext() if sync or not self.ctx.distributed else self.ddp.no_sync()
         with context:
-            with self._autocast():
-                pred = self.ddp(x)
-            pred = pred if pred.dtype == torch.float64 else pred.float()  # the loss in fp32 under autocast
-            loss = F.mse_loss(pred, y.to(pred.dtype))
+            loss = self.objective.loss(self.ddp, batch, self.step, self._autocast)
             self.scaler.scale(loss * scale).backward()
         return float(loss.detach())
 
     def _optimizer_step(self) -> tuple[float, float]:
         """Clip, step, schedule, EMA; returns (gradient norm before clipping, learning rate used)."""
         lr = self.optimizer.param_groups[0]["lr"]
+        if self.ctx.distributed:  # DDP averages the model's gradients only; the objective's too
+            for p in self.extra_params:
+                if p.grad is not None:
+                    torch.distributed.all_reduce(p.grad)
+                    p.grad /= self.ctx.world_size
         self.scaler.unscale_(self.optimizer)
         params = [p for g in self.optimizer.param_groups for p in g["params"]]
         clip = self.config.grad_clip if self.config.grad_clip > 0 else float("inf")
@@ -223,20 +234,17 @@ class Trainer:
     # -- validation and selection ------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """The task's validation scores (EMA weights when enabled), merged over all ranks."""
+        """The objective's validation scores (EMA weights when enabled), merged over all ranks."""
         shard = Subset(self.val_set, range(self.ctx.rank, len(self.val_set), self.ctx.world_size))
         loader = DataLoader(shard, batch_size=self.config.batch_size, shuffle=False, num_workers=self.config.num_workers)
-        state = self.task.init()
+        state = self.objective.init()
         scope = self.ema.applied(self.model) if self.ema is not None else nullcontext()
         self.model.eval()
         with scope:
             for batch in loader:
-                x, _ = self.task.split(self._to_device(batch))
-                with self._autocast():
-                    pred = self.model(x)
-                state = self.task.accumulate(state, pred.float(), batch)
+                state = self.objective.accumulate(state, self.model, self._to_device(batch), batch, self._autocast)
         self.model.train()
-        return self.task.compute(dd.merge_across(self.ctx, state, self.task.merge))
+        return self.objective.compute(dd.merge_across(self.ctx, state, self.objective.merge))
 
     def _validate_and_select(self) -> None:
         scores = self.evaluate()
@@ -265,12 +273,15 @@ class Trainer:
         if self.ctx.distributed:  # every rank's dropout stream, so a resumed job continues each one
             rngs = [None] * self.ctx.world_size
             torch.distributed.all_gather_object(rngs, ckpt.rng_state())
-        return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
-                "ema": self.ema.state_dict() if self.ema is not None else None,
-                "step": self.step, "epoch": self.epoch, "micro_done": self.micro_done, "rng": rngs,
-                "early": dict(self.early), "history": list(self.history), "config": self.config.to_dict(),
-                "world_size": self.ctx.world_size, "metadata": self.metadata}
+        state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                 "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+                 "ema": self.ema.state_dict() if self.ema is not None else None,
+                 "step": self.step, "epoch": self.epoch, "micro_done": self.micro_done, "rng": rngs,
+                 "early": dict(self.early), "history": list(self.history), "config": self.config.to_dict(),
+                 "world_size": self.ctx.world_size, "metadata": self.metadata}
+        if hasattr(self.objective, "state_dict"):  # forecasters' checkpoints keep their old keys
+            state["objective"] = self.objective.state_dict()
+        return state
 
     def _save(self, best: bool = False) -> None:
         state = self._state()  # a collective when distributed: every rank calls it
@@ -281,7 +292,7 @@ class Trainer:
                 with scope:
                     ckpt.export_model(self.model, self.run_dir, {
                         **self.metadata, "epoch": self.epoch, "step": self.step, "selection": self.early["best"],
-                        "selection_metric": self.task.selection, "ema": self.ema is not None})
+                        "selection_metric": self.objective.selection, "ema": self.ema is not None})
             else:
                 ckpt.save_training_state(ckpt.checkpoint_path(self.run_dir), state)
         dd.barrier(self.ctx)
@@ -302,6 +313,8 @@ class Trainer:
         self.scaler.load_state_dict(state["scaler"])
         if self.ema is not None and state["ema"] is not None:
             self.ema.load_state_dict(state["ema"])
+        if state.get("objective") is not None and hasattr(self.objective, "load_state_dict"):
+            self.objective.load_state_dict(state["objective"])
         self.step, self.epoch, self.micro_done = state["step"], state["epoch"], state["micro_done"]
         self.early, self.history = dict(state["early"]), list(state["history"])
         rngs = state["rng"]

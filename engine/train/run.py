@@ -14,10 +14,11 @@ from typing import Any
 
 from . import checkpoints as ckpt
 from . import distributed as dd
-from .config import TrainConfig
+from .config import ObjectiveConfig, TrainConfig
 from .data import DataSpec, build_datasets, resolve_spec
 from .logs import environment, write_run
 from .loop import Trainer
+from .objectives import build_objective
 from .setup import build_model, check_shapes, load_recipe, model_config_from_spec
 from .tasks import task_for
 
@@ -38,6 +39,7 @@ class RunRequest:
     resume: bool = False
     device: str | None = None
     progress: bool = True
+    autoencoder: str | None = None
 
 
 def _new_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataSpec, dict]:
@@ -57,7 +59,10 @@ def _new_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataSpec,
         if data.downsampling == "none":
             filled["downsampling"] = base.downsampling
         data = replace(data, **filled)
-    return config, family, model_config, data, {"recipe": request.recipe or "default"}
+    objective = extras.get("objective") or ObjectiveConfig()
+    if request.autoencoder is not None:
+        objective = replace(objective, autoencoder=request.autoencoder)
+    return config, family, model_config, data, {"recipe": request.recipe or "default", "objective": objective}
 
 
 def _resumed_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataSpec, dict]:
@@ -73,11 +78,15 @@ def _resumed_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataS
     data = DataSpec(**meta["data"])
     if request.data is not None and request.data.kind != data.kind:
         conflicts.append(f"data (checkpoint {data.kind!r}, asked {request.data.kind!r})")
+    objective = ObjectiveConfig.from_dict(meta.get("objective") or {})
+    if request.autoencoder is not None and request.autoencoder != objective.autoencoder:
+        conflicts.append(f"autoencoder (checkpoint {objective.autoencoder!r}, asked {request.autoencoder!r})")
     if conflicts:
         raise ValueError(f"resume: a resumed run keeps its checkpoint's settings; these differ: {'; '.join(conflicts)} "
                          f"(only {', '.join(RESUME_OVERRIDES)} may change)")
     config = replace(stored, **{k: v for k, v in request.overrides.items() if k in RESUME_OVERRIDES})
-    return config, family, model_config, data, {"recipe": meta.get("recipe"), "model_spec": meta.get("model_spec")}
+    return config, family, model_config, data, {"recipe": meta.get("recipe"), "model_spec": meta.get("model_spec"),
+                                                "objective": objective, "autoencoder": meta.get("autoencoder")}
 
 
 def _ensure_demo(data: DataSpec) -> None:
@@ -93,6 +102,17 @@ def _ensure_demo(data: DataSpec) -> None:
         from ..data.synthetic_enso import ensure_enso_demo
 
         ensure_enso_demo()
+
+
+def _check_same_autoencoder(stored: dict | None, current: dict | None) -> None:
+    """A resumed latent-stage run must see the very autoencoder it started with."""
+    if stored is None or current is None:
+        return
+    for key in ("config_sha256", "weights_sha256"):
+        if stored.get(key) != current.get(key):
+            raise ValueError(f"--autoencoder {current['path']}: expected the autoencoder this run started with "
+                             f"({stored.get('path')}, {key} {str(stored.get(key))[:12]}...), got one whose "
+                             f"{key} is {str(current.get(key))[:12]}... (it was retrained or replaced)")
 
 
 def run(request: RunRequest) -> dict[str, Any]:
@@ -111,25 +131,44 @@ def run(request: RunRequest) -> dict[str, Any]:
         if ctx.is_main:
             _ensure_demo(data)
         dd.barrier(ctx)
-        spec = resolve_spec(data, getattr(model_config, "input_shape", None), getattr(model_config, "target_shape", None))
-        train_set, val_set = build_datasets(spec)
-        task = task_for(spec)
+        if request.autoencoder is not None and family not in ("prediff_denoiser", "prediff_alignment"):
+            raise ValueError(f"--autoencoder: expected a prediff_denoiser or prediff_alignment model with it, "
+                             f"got a {family} model (it trains without an autoencoder)")
+        objective = build_objective(family, model_config, info["objective"], config)
+        if objective is None:  # forecasters: the data task defines input, target and scores
+            spec = resolve_spec(data, getattr(model_config, "input_shape", None),
+                                getattr(model_config, "target_shape", None))
+            train_set, val_set = build_datasets(spec)
+            task = task_for(spec)
+        else:
+            spec = objective.resolve(data)
+            train_set, val_set = objective.datasets(spec)
+            task = None
         config.accumulation(ctx.world_size)  # fails early when the total batch does not divide
         model = build_model(family, model_config, config.seed)
-        check_shapes(model, task, train_set[0])
+        if objective is None:
+            check_shapes(model, task, train_set[0])
+        else:
+            objective.check(model, train_set[0])
         metadata = {"family": family, "model_config": model_config.to_dict(), "data": data.to_dict(),
                     "resolved_data": spec.to_dict(), "train": config.to_dict(),
                     "model_spec": info.get("model_spec", request.model), "recipe": info.get("recipe")}
+        if objective is not None:
+            metadata.update(objective=info["objective"].to_dict(), **objective.metadata())
+            _check_same_autoencoder(info.get("autoencoder"), metadata.get("autoencoder"))
         if ctx.is_main:
             out.mkdir(parents=True, exist_ok=True)
-            write_run(out, {"resumed": request.resume, "model": {"spec": metadata["model_spec"], "family": family,
-                                                                 "config": metadata["model_config"],
-                                                                 "parameters": sum(p.numel() for p in model.parameters())},
-                            "data": metadata["resolved_data"], "samples": {"train": len(train_set), "val": len(val_set)},
-                            "train": metadata["train"], "recipe": metadata["recipe"], "seed": config.seed,
-                            "environment": environment(ctx.world_size, ctx.device)})
+            document = {"resumed": request.resume, "model": {"spec": metadata["model_spec"], "family": family,
+                                                            "config": metadata["model_config"],
+                                                            "parameters": sum(p.numel() for p in model.parameters())},
+                        "data": metadata["resolved_data"], "samples": {"train": len(train_set), "val": len(val_set)},
+                        "train": metadata["train"], "recipe": metadata["recipe"], "seed": config.seed,
+                        "environment": environment(ctx.world_size, ctx.device)}
+            if objective is not None:  # forecasters' run.json keeps its old keys
+                document.update({k: metadata[k] for k in ("objective", "autoencoder") if k in metadata})
+            write_run(out, document)
         trainer = Trainer(model, task, train_set, val_set, config, out, ctx, resume=request.resume,
-                          metadata=metadata, progress=request.progress)
+                          metadata=metadata, progress=request.progress, objective=objective)
         summary = {"rank": ctx.rank, **trainer.fit()}
         ranks = out / RANKS_DIR
         ranks.mkdir(parents=True, exist_ok=True)  # every rank's final weights hash: they must agree

@@ -4,7 +4,8 @@ and the shape check between model and data.
 Model specs: an Earthformer preset name (``sevir_demo``) or a JSON file ``{"family": NAME,
 "config": {...}}`` for any family of :data:`engine.models.checkpoint.FAMILIES`. Recipe specs: a
 name of :data:`~engine.train.config.RECIPES` or a YAML file with ``train:`` (TrainConfig
-fields) and optional ``model:`` and ``data:`` (DataSpec fields) sections.
+fields) and optional ``model:``, ``data:`` (DataSpec fields) and ``objective:`` (ObjectiveConfig
+fields, the PreDiff stages) sections.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import torch
 from torch import nn
 
 from ..models.checkpoint import get_family
-from .config import TrainConfig, get_recipe
+from .config import OBJECTIVE_RECIPES, ObjectiveConfig, TrainConfig, get_recipe
 from .data import DataSpec
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,10 +53,12 @@ def build_model(family: str, config: Any, seed: int) -> nn.Module:
 
 
 def load_recipe(spec: str) -> tuple[TrainConfig, dict[str, Any]]:
-    """(TrainConfig, extras) of a recipe name or YAML file; extras hold optional ``model`` and ``data``."""
+    """(TrainConfig, extras) of a recipe name or YAML file; extras hold optional ``model``, ``data``
+    and ``objective`` (an :class:`ObjectiveConfig`, only where the recipe has one)."""
     path = Path(spec).expanduser()
     if not (spec.endswith((".yaml", ".yml")) or path.is_file()):
-        return get_recipe(spec), {}
+        config = get_recipe(spec)
+        return config, ({"objective": OBJECTIVE_RECIPES[spec]} if spec in OBJECTIVE_RECIPES else {})
     if not path.is_file():
         raise ValueError(f"--recipe: expected a YAML file at {path}, got nothing there")
     import yaml
@@ -66,14 +69,20 @@ def load_recipe(spec: str) -> tuple[TrainConfig, dict[str, Any]]:
         raise ValueError(f"--recipe {path}: cannot read the YAML file ({err})") from None
     if not isinstance(document, dict) or not isinstance(document.get("train"), dict):
         raise ValueError(f"--recipe {path}: expected a mapping with a 'train:' section, got {type(document).__name__}")
-    unknown = sorted(set(document) - {"train", "model", "data", "description"})
+    unknown = sorted(set(document) - {"train", "model", "data", "objective", "description"})
     if unknown:
-        raise ValueError(f"--recipe {path}: unknown sections {unknown}; expected train, model, data, description")
+        raise ValueError(f"--recipe {path}: unknown sections {unknown}; expected train, model, data, objective, "
+                         f"description")
     try:
         config = TrainConfig.from_dict(document["train"])
         extras = {"model": document.get("model"), "data": document.get("data") or {}}
         if extras["data"]:
             DataSpec(**extras["data"])  # validate now, with the file named
+        if document.get("objective") is not None:
+            if not isinstance(document["objective"], dict):
+                raise ValueError(f"objective: expected a mapping of objective settings, got "
+                                 f"{type(document['objective']).__name__}")
+            extras["objective"] = ObjectiveConfig.from_dict(document["objective"])
     except (TypeError, ValueError) as err:
         raise ValueError(f"--recipe {path}: {err}") from None
     return config, extras

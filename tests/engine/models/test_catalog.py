@@ -98,3 +98,17 @@ def test_facade_reads_configured_folders_from_the_environment(tmp_path, monkeypa
         api.forecast_model("nope", "sevir")
     with pytest.raises(ValueError, match="data: expected 'sevir' or 'icar-enso'"):
         api.forecast_models("radar")
+
+
+def test_prediff_sets_and_parts_are_not_listed_as_forecasters(tmp_path):
+    from engine.models.prediff.alignment import AlignmentNet
+    from engine.models.prediff.alignment_config import get_preset
+
+    _save(tmp_path / "models" / "unet_small")
+    save_checkpoint(AlignmentNet(get_preset("prediff_alignment_demo")), tmp_path / "models" / "alignment")
+    (tmp_path / "models" / "prediff_set").mkdir()
+    (tmp_path / "models" / "prediff_set" / "prediff.json").write_text("{}")
+    _save(tmp_path / "models" / "prediff_set" / "looks_like_a_checkpoint")
+    entries, problems = scan_folders([("Mine", tmp_path / "models", True),
+                                      ("Set", tmp_path / "models" / "prediff_set", True)])
+    assert [e.label for e in entries] == ["unet_small"] and not problems

@@ -1,0 +1,118 @@
+"""PreDiff ensemble timing: an 8-member demo ensemble with the default sampler, stage by stage.
+
+Target (issue 8): at most 10 s for 8 members with the default 20-step DPM-Solver++ on a 2-core
+CPU. The published sampler takes 1000 DDPM steps; the network calls of both are counted by the
+one sampling loop, and the 1000-step time is extrapolated from the measured time per call (one
+run of 1000 calls would take minutes). Without a trained set the demo presets run with random
+weights: the timing is the same (the cost does not depend on the weights), the samples are noise.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..diffusion.samplers import DEFAULT_SAMPLER, get_sampler, sample
+from ..models.prediff.alignment import AlignmentNet
+from ..models.prediff.alignment_config import PREDIFF_ALIGNMENT_DEMO
+from ..models.prediff.autoencoder import FrameAutoencoder
+from ..models.prediff.autoencoder_config import PREDIFF_VAE_DEMO
+from ..models.prediff.denoiser import LatentDenoiser
+from ..models.prediff.denoiser_config import PREDIFF_DENOISER_DEMO
+from ..prediff import PreDiffForecaster, PreDiffModels, intensity_statistics
+
+DEMO_SET = "prediff_demo"  # label of the trained demo set in the model folders (assets/models/prediff_demo)
+TARGET_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class PreDiffTiming:
+    """Median seconds of one ensemble call and of its stages, over ``repeats`` runs."""
+
+    source: str  # the set's directory, or "random-weight demo presets"
+    trained: bool
+    members: int
+    steps: int
+    sampler: str
+    guided: bool
+    seconds: float
+    stages: dict[str, float]  # encode, denoise (all network calls incl. guidance), decode
+    network_calls: int
+    threads: int
+    load_average: float
+    runs: list[float] = field(default_factory=list)
+
+    @property
+    def seconds_per_call(self) -> float:
+        return self.stages["denoise"] / max(self.network_calls, 1)
+
+
+def random_demo_models(seed: int = 0) -> PreDiffModels:
+    """The demo presets (96 x 96 frames, 12 x 12 x 4 latents, 13 + 12 frames) with random weights."""
+    torch.manual_seed(seed)
+    info = intensity_statistics(np.linspace(0.0, 0.1, 64), pool=4, description="random weights (benchmark only)")
+    return PreDiffModels(FrameAutoencoder(PREDIFF_VAE_DEMO), LatentDenoiser(PREDIFF_DENOISER_DEMO),
+                         AlignmentNet(PREDIFF_ALIGNMENT_DEMO), info)
+
+
+def bench_models(directory: str | Path | None) -> tuple[PreDiffModels, str, bool]:
+    """(models, source, trained): ``directory``'s set, else the trained demo set if installed, else random weights."""
+    if directory is None:
+        from ..api.scenarios import scenario_sets
+
+        found = [s for s in scenario_sets()[0] if s.label == DEMO_SET]
+        directory = found[0].path if found else None
+    if directory is None:
+        return random_demo_models(), "random-weight demo presets", False
+    return PreDiffModels.from_directory(directory), str(directory), True
+
+
+def time_ensemble(models: PreDiffModels, members: int = 8, steps: int | None = None, sampler: str = DEFAULT_SAMPLER,
+                  guided: bool = True, repeats: int = 3, seed: int = 0) -> tuple[float, dict[str, float], int, list[float]]:
+    """(median seconds, median stage seconds, network calls, every run) of ``members`` futures of one context."""
+    forecaster = PreDiffForecaster(models)
+    t_in, (h, w, c) = models.context_frames, models.frame_shape
+    context = torch.rand((1, t_in, h, w, c), generator=torch.Generator().manual_seed(seed))
+    anticipated = context[:, -1:].expand(-1, models.target_frames, -1, -1, -1)  # persistence
+    runs, stages, calls = [], [], 0
+    for _ in range(repeats + 1):  # the first run warms up allocator and kernels
+        marks: dict[str, float] = {}
+
+        def progress(fraction: float, message: str, marks: dict = marks) -> None:
+            key = "start" if fraction == 0 else "decode" if message.startswith("Decoding") else None
+            if key:
+                marks[key] = time.perf_counter()
+
+        started = time.perf_counter()
+        out = forecaster.sample(context, members=members, steps=steps, sampler=sampler, seed=seed,
+                                n_sigma=1.0 if guided and models.alignment is not None else None,
+                                anticipated=anticipated, progress=progress)
+        ended = time.perf_counter()
+        calls = out.network_calls
+        runs.append(ended - started)
+        stages.append({"encode+denoise": marks["decode"] - marks["start"], "decode": ended - marks["decode"]})
+    runs, stages = runs[1:], stages[1:]
+    median = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
+    return statistics.median(runs), {"denoise": median["encode+denoise"], "decode": median["decode"]}, calls, runs
+
+
+def network_calls(sampler: str, steps: int | None, num_steps: int = 1000) -> int:
+    """Denoiser calls of ``sampler`` with ``steps`` (None: its default), counted by the sampling loop."""
+    from ..diffusion.schedule import NoiseSchedule
+
+    result = sample(lambda z, t: torch.zeros_like(z), (1, 1), NoiseSchedule.from_name("linear", num_steps),
+                    get_sampler(sampler), steps, torch.Generator().manual_seed(0))
+    return result.network_calls
+
+
+def bench_prediff(directory: str | Path | None = None, members: int = 8, steps: int | None = None,
+                  sampler: str = DEFAULT_SAMPLER, guided: bool = True, repeats: int = 3) -> PreDiffTiming:
+    models, source, trained = bench_models(directory)
+    seconds, stages, calls, runs = time_ensemble(models, members, steps, sampler, guided, repeats)
+    return PreDiffTiming(source, trained, members, calls, sampler, guided and models.alignment is not None, seconds,
+                         stages, calls, torch.get_num_threads(), os.getloadavg()[0], runs)
