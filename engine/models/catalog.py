@@ -122,8 +122,8 @@ def scan_folders(folders: Iterable[tuple[str, Path, bool]]) -> tuple[list[Catalo
             except ValueError as err:
                 problems.append(CatalogProblem(directory, folder_name, str(err)))
                 continue
-            if not hasattr(config, "target_shape"):  # PreDiff parts: no input -> target forecast contract
-                continue
+            if family.startswith("prediff_") or not hasattr(config, "input_shape"):
+                continue  # PreDiff parts: no frames-in, frames-out forecast contract on their own
             label = directory.name if directory.name not in labels else f"{directory.name} ({folder_name})"
             labels.add(label)
             entries.append(CatalogEntry(label, directory, folder_name, family,

@@ -105,7 +105,11 @@ def test_prediff_sets_and_parts_are_not_listed_as_forecasters(tmp_path):
     from engine.models.prediff.alignment_config import get_preset
 
     _save(tmp_path / "models" / "unet_small")
+    from engine.models.prediff.denoiser import LatentDenoiser
+    from engine.models.prediff.denoiser_config import get_preset as denoiser_preset
+
     save_checkpoint(AlignmentNet(get_preset("prediff_alignment_demo")), tmp_path / "models" / "alignment")
+    save_checkpoint(LatentDenoiser(denoiser_preset("prediff_denoiser_demo")), tmp_path / "models" / "denoiser")
     (tmp_path / "models" / "prediff_set").mkdir()
     (tmp_path / "models" / "prediff_set" / "prediff.json").write_text("{}")
     _save(tmp_path / "models" / "prediff_set" / "looks_like_a_checkpoint")
