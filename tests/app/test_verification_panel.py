@@ -107,7 +107,7 @@ def test_steps_runs_once_per_members_and_reports_crps(page, calls):
     at.multiselect(key="verify_models").set_value(["persistence", "steps"]).run()
     at.number_input(key="verify_members").set_value(2)
     _compute(at)
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, [e.value for e in at.error]
     table = _table(at).set_index("Model")
     assert calls == Counter(persistence=1, steps=1) and table.loc["steps", "CRPS"] > 0
     at.toggle(key="storm_downsample").set_value(False).run()

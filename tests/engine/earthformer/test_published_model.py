@@ -85,7 +85,9 @@ def _pair(published, config, dtype):
     x = torch.rand(2 if config.input_shape[1] < 100 else 1, *config.input_shape, dtype=dtype,
                    generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
-        return ours(x), theirs(x)
+        # The published model works in data units; our optional standardisation wraps it.
+        offset, scale = config.data_offset, config.data_scale
+        return ours(x), theirs((x - offset) / scale) * scale + offset
 
 
 def _relative_error(ours, theirs) -> float:
