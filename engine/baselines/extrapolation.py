@@ -21,10 +21,19 @@ def estimate_motion(frames: np.ndarray) -> np.ndarray:
     from pysteps import motion
 
     frames = np.asarray(frames[-2:], dtype=np.float64)
-    # pysteps' default 6 pyramid levels corrupt the heap (the process aborts) on frames under
-    # 32 pixels: use only as many levels as the smaller side supports.
-    levels = min(6, int(np.floor(np.log2(min(frames.shape[-2:])))) + 1)
-    return motion.get_method("proesmans")(frames, num_levels=levels)
+    h, w = frames.shape[-2:]
+    # pysteps' Proesmans kernel runs without bounds checks: pyramid levels under a few pixels,
+    # or sides that do not halve exactly, read and write outside its arrays (seen as an aborted
+    # process with the default 6 levels on frames under 32 px, and as intermittent NaN
+    # velocities). Keep the coarsest level at >= 4 px and pad (edge values) so every level halves
+    # exactly; the velocity is cropped back to (H, W).
+    levels = min(6, max(1, int(np.floor(np.log2(min(h, w) / 4))) + 1))
+    step = 2 ** (levels - 1)
+    padded = np.pad(frames, ((0, 0), (0, -h % step), (0, -w % step)), mode="edge")
+    velocity = motion.get_method("proesmans")(padded, num_levels=levels)[:, :h, :w]
+    if not np.all(np.isfinite(velocity)):
+        raise ValueError(f"optical flow: Proesmans motion on {h} x {w} frames gave non-finite velocities")
+    return np.ascontiguousarray(velocity)
 
 
 def advect(field: np.ndarray, velocity: np.ndarray, n_steps: int, outval: float) -> np.ndarray:
