@@ -14,14 +14,6 @@ from engine.models.prediff.alignment_config import PRESETS, PUBLISHED_PARAMETER_
 TINY = AlignmentConfig(frames=3, latent_shape=(4, 4, 3), base_units=8, depth=(1, 1), num_heads=2, norm_groups=4)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _count(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

@@ -24,14 +24,6 @@ TINY = AutoencoderConfig(frame_shape=(16, 16, 1), block_channels=(8, 16), layers
                          norm_groups=4)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    # Small tensors on a shared 2-core machine run faster on one thread than on two.
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
 
 def _count(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())

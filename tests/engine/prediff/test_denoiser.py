@@ -19,14 +19,6 @@ TINY = DenoiserConfig(context_frames=3, target_frames=2, latent_shape=(4, 4, 3),
                       num_heads=2, norm_groups=4)
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _count(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 

@@ -9,14 +9,6 @@ import torch
 from engine.models.prediff.time_embed import TimeEmbedding, TimeEmbedResBlock, timestep_embedding
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_embedding_matches_the_closed_form_cos_then_sin():
     t = torch.tensor([0, 1, 37, 500, 999])
     dim, half = 10, 5
