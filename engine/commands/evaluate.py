@@ -1,6 +1,7 @@
 """``python -m engine evaluate``: score checkpoints and baselines over a data split.
 
     python -m engine evaluate --data sevir --model runs/unet/best --model persistence --model optical_flow
+    python -m engine evaluate --data sevir --model assets/models/prediff_demo --members 8 --model assets/models/sevir_demo
     python -m engine evaluate --data icar-enso --model persistence --model climatology --json scores.json
 
 Prints the papers' table (one row per model, all on the same windows); ``--json`` also writes
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev = sub.add_parser("evaluate", help="score checkpoints and baselines over a data split (the papers' tables)")
     ev.add_argument("--data", required=True, choices=["sevir", "icar-enso"])
     ev.add_argument("--model", required=True, action="append", metavar="NAME_OR_DIR",
-                    help="a checkpoint directory, or a baseline: persistence, optical_flow, steps (sevir); "
+                    help="a checkpoint directory, a PreDiff set directory (prediff.json; sevir, with --members), or a baseline: persistence, optical_flow, steps (sevir); "
                          "persistence, climatology, damped_persistence (icar-enso). Repeat for more rows")
     src = ev.add_mutually_exclusive_group()
     src.add_argument("--source", help="a configured data source by name (default: the embedded demo)")
@@ -60,8 +61,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev.add_argument("--resolution", type=int, help="frame size to evaluate at (default: the checkpoints', else native)")
     ev.add_argument("--downsampling", choices=["none", "lr"], default="none", help="'lr' for SEVIR-LR models")
     ev.add_argument("--stride", type=int, help="window step in frames (default T_out)")
-    ev.add_argument("--members", type=int, help="STEPS ensemble size (required with --model steps)")
-    ev.add_argument("--seed", type=int, default=0, help="STEPS seed")
+    ev.add_argument("--members", type=int, help="ensemble size of STEPS and PreDiff sets (required with either)")
+    ev.add_argument("--seed", type=int, default=0, help="seed of the ensembles (STEPS, PreDiff)")
     ev.add_argument("--batch-size", type=int, default=4)
     ev.add_argument("--device", default="auto", help="cpu, cuda or auto")
     ev.add_argument("--json", metavar="OUT", help="also write every score (per lead time too) to this JSON file")

@@ -2,7 +2,8 @@
 
 Every candidate maps contexts (B, T_in, H, W, C) in model units to (B, T_out, H, W, C), or to
 (M, B, T_out, H, W, C) for an ensemble. Checkpoints of any family run through
-``engine.forecast.Forecaster``; baselines through ``engine.baselines.forecast_batch``, at the
+``engine.forecast.Forecaster``; PreDiff sets (a directory with ``prediff.json``) sample unguided
+ensembles of ``--members`` futures with their default sampler; baselines through ``engine.baselines.forecast_batch``, at the
 resolution the data were prepared at. ICAR-ENSO baselines see SST anomalies in degC (so that
 "climatology" means zero anomaly), converted from and back to the scaled units models use.
 """
@@ -19,6 +20,7 @@ from ..baselines import ENSEMBLE_BASELINES, forecast_batch
 from ..data.enso.format import scale_sst, unscale_sst
 from ..forecast import Forecaster
 from ..models.checkpoint import CONFIG_FILE, read_config
+from ..prediff.set_info import SET_FILE
 
 DataKind = Literal["sevir", "icar-enso"]
 DATA_KINDS: tuple[str, ...] = ("sevir", "icar-enso")
@@ -65,12 +67,16 @@ def is_checkpoint(spec: str) -> bool:
     return (Path(spec) / CONFIG_FILE).is_file()
 
 
+def is_prediff_set(spec: str) -> bool:
+    return (Path(spec) / SET_FILE).is_file()
+
+
 def check_model_spec(spec: str, data: DataKind) -> None:
     """A baseline name of ``data`` or a checkpoint directory; else one line listing the baselines."""
-    if spec in BASELINE_NAMES[data] or is_checkpoint(spec):
+    if spec in BASELINE_NAMES[data] or is_checkpoint(spec) or (data == "sevir" and is_prediff_set(spec)):
         return
-    where = f" ({spec} has no {CONFIG_FILE})" if Path(spec).is_dir() else ""
-    raise ValueError(f"model: expected a checkpoint directory or a {data} baseline "
+    where = f" ({spec} has no {CONFIG_FILE} or {SET_FILE})" if Path(spec).is_dir() else ""
+    raise ValueError(f"model: expected a checkpoint directory, a PreDiff set (sevir) or a {data} baseline "
                      f"({', '.join(BASELINE_NAMES[data])}), got {spec!r}{where}")
 
 
@@ -80,6 +86,36 @@ def load_checkpoint_candidate(directory: str, device: str | None = None, batch_s
     forecaster = Forecaster.from_checkpoint(directory, device=device)
     return Candidate(Path(directory).resolve().name, lambda x: forecaster.predict(x, batch_size=batch_size),
                      tuple(config.input_shape), tuple(config.target_shape), family)
+
+
+def load_prediff_candidate(directory: str, members: int | None, seed: int = 0, steps: int | None = None,
+                           device: str | None = None) -> Candidate:
+    """A PreDiff set as an ensemble of ``members`` unguided futures (CRPS, spread) per context.
+
+    Every call draws fresh noise (seed, seed + 1, ...) so the batches of one evaluation are
+    independent and the whole run is reproducible from ``seed``.
+    """
+    import torch
+
+    from ..prediff import PreDiffForecaster, PreDiffModels
+
+    if not members:
+        raise ValueError(f"{directory}: a PreDiff set samples an ensemble: expected --members M, got none")
+    resolved = "cpu" if device in (None, "auto") and not torch.cuda.is_available() else (
+        "cuda" if device in (None, "auto") else device)
+    forecaster = PreDiffForecaster(PreDiffModels.from_directory(directory, resolved))
+    calls = [0]
+
+    def predict(contexts: np.ndarray) -> np.ndarray:
+        samples = forecaster.sample(torch.as_tensor(np.asarray(contexts, dtype=np.float32)), members=members,
+                                    steps=steps, seed=seed + calls[0])
+        calls[0] += 1
+        return samples.frames.cpu().numpy()  # (M, B, T_out, H, W, C)
+
+    models = forecaster.models
+    frame = tuple(models.frame_shape)
+    return Candidate(Path(directory).resolve().name, predict, (models.context_frames, *frame),
+                     (models.target_frames, *frame), "prediff", members)
 
 
 def cascade_levels(height: int, width: int) -> int:

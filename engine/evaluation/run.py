@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 from ..data.sources import DEMO_NAME, get_source
 from ..metrics.categorical import THRESHOLDS
 from .candidates import (Candidate, DataKind, baseline_candidate, check_data, check_model_spec, is_checkpoint,
-                         load_checkpoint_candidate)
+                         is_prediff_set, load_checkpoint_candidate, load_prediff_candidate)
 from .scores import EnsoAccumulator, SevirAccumulator
 from .windows import EnsoWindows, SevirWindows, enso_windows, sevir_windows
 
@@ -114,7 +114,7 @@ GENERIC_NAMES = frozenset({"best", "last", "model", "checkpoint"})
 
 
 def _label(spec: str) -> str:
-    if not is_checkpoint(spec):
+    if not (is_checkpoint(spec) or is_prediff_set(spec)):
         return spec
     path = Path(spec).resolve()
     return f"{path.parent.name}/{path.name}" if path.name in GENERIC_NAMES else path.name
@@ -141,6 +141,9 @@ def evaluate(request: EvalRequest, progress: Progress | None = None) -> dict[str
         raise ValueError(f"models: expected each model once, got {list(request.models)}")
     loaded = {spec: load_checkpoint_candidate(spec, request.device, request.batch_size)
               for spec in request.models if is_checkpoint(spec)}
+    loaded.update({spec: load_prediff_candidate(spec, request.members, request.seed, device=request.device)
+                   for spec in request.models if is_prediff_set(spec) and spec not in loaded})
+    loaded = {spec: loaded[spec] for spec in request.models if spec in loaded}  # the order asked for
     t_in, t_out, frame = _shapes(list(loaded.values()), request.data)
     if request.data == "sevir":
         if frame is not None and request.resolution not in (None, frame):
@@ -163,7 +166,8 @@ def evaluate(request: EvalRequest, progress: Progress | None = None) -> dict[str
             candidates.append(baseline_candidate(spec, request.data, t_out, km_per_pixel=km, minutes_per_step=minutes,
                                                  members=request.members, seed=request.seed, damping=damping))
     if request.members and not any(c.members for c in candidates):
-        raise ValueError(f"members: expected an ensemble baseline among the models (steps), got {list(request.models)}")
+        raise ValueError(f"members: expected an ensemble among the models (steps or a PreDiff set), got "
+                         f"{list(request.models)}")
     accumulators = [SevirAccumulator(c.name, request.pool, c.members, request.thresholds) if request.data == "sevir"
                     else EnsoAccumulator(c.name) for c in candidates]
     total = len(windows) if request.limit is None else min(request.limit, len(windows))
