@@ -8,6 +8,7 @@ import sys
 from tqdm import tqdm
 
 from .bench_prediff import add_parser as _add_prediff_parser
+from .bench_prediff_skill import add_parser as _add_prediff_skill_parser
 
 
 def _cmd_bench_cuboid(args: argparse.Namespace) -> int:
@@ -110,3 +111,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     ef.add_argument("--json", action="store_true")
     ef.set_defaults(func=_cmd_bench_earthformer)
     _add_prediff_parser(bench_sub)
+    _add_prediff_skill_parser(bench_sub)
