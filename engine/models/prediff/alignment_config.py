@@ -7,16 +7,15 @@ attention-pool readout of one value per frame.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
-from ..._config import config_from_dict
 from ..earthformer.cuboid import PaddingType
-from .denoiser_config import PosEmbedType, check_common
+from .denoiser_config import LatentNetConfig, PosEmbedType, check_common
 
 
 @dataclass(frozen=True)
-class AlignmentConfig:
+class AlignmentConfig(LatentNetConfig):
     """Hyper-parameters of U_phi(z_t, t) ([PD] ``NoisyCuboidTransformerEncoder``, attention pool).
 
     frames : latent frames of the (noisy) target the network reads; it outputs one value per frame.
@@ -47,6 +46,7 @@ class AlignmentConfig:
     time_embed_mult: int = 4
     time_embed_dropout: float = 0.0
     norm_groups: int = 32
+    label: ClassVar[str] = "PreDiff alignment"
 
     def __post_init__(self) -> None:
         for name in ("frames", "base_units", "out_channels", "num_heads", "time_embed_mult"):
@@ -58,17 +58,6 @@ class AlignmentConfig:
     def input_shape(self) -> tuple[int, int, int, int]:
         """(T, h, w, c) of the noisy latent z_t."""
         return (self.frames, *self.latent_shape)
-
-    def level_units(self) -> list[int]:
-        """Channels of each level, full resolution first."""
-        return [self.base_units * self.downsample**i for i in range(len(self.depth))]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AlignmentConfig":
-        return config_from_dict(cls, data, "PreDiff alignment")
 
 
 # Published SEVIR-LR average-intensity alignment network: 8,937,033 parameters (reference C.4).

@@ -8,7 +8,7 @@ levels of depth 4, axial cuboid attention with 4 heads, dropout 0.1. Variants co
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..._config import config_from_dict
 from ..earthformer.cuboid import PaddingType, check_padding_type
@@ -41,8 +41,25 @@ def check_common(config: Any) -> None:
             raise ValueError(f"{name}: expected a rate in [0, 1), got {getattr(config, name)}")
 
 
+class LatentNetConfig:
+    """What the denoiser and alignment configs share: level widths and the JSON round trip."""
+
+    label: ClassVar[str]  # names the config in from_dict errors
+
+    def level_units(self) -> list[int]:
+        """Channels of each level, full resolution first."""
+        return [self.base_units * self.downsample**i for i in range(len(self.depth))]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        return config_from_dict(cls, data, cls.label)
+
+
 @dataclass(frozen=True)
-class DenoiserConfig:
+class DenoiserConfig(LatentNetConfig):
     """Hyper-parameters of PreDiff's latent Earthformer-UNet (``CuboidTransformerUNet``).
 
     context_frames, target_frames : latent frames of the observed context and of the forecast.
@@ -75,6 +92,7 @@ class DenoiserConfig:
     time_embed_dropout: float = 0.0
     norm_groups: int = 32
     unet_skip: bool = True
+    label: ClassVar[str] = "PreDiff denoiser"
 
     def __post_init__(self) -> None:
         for name in ("context_frames", "target_frames", "base_units", "num_heads", "time_embed_mult"):
@@ -96,17 +114,6 @@ class DenoiserConfig:
     def target_shape(self) -> tuple[int, int, int, int]:
         """(T_out, h, w, c) of the noisy target and of the predicted noise."""
         return (self.target_frames, *self.latent_shape)
-
-    def level_units(self) -> list[int]:
-        """Channels of each U-Net level, full resolution first."""
-        return [self.base_units * self.downsample**i for i in range(len(self.depth))]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DenoiserConfig":
-        return config_from_dict(cls, data, "PreDiff denoiser")
 
 
 # Published SEVIR-LR denoiser: 136,817,538 parameters (reference C.2).
