@@ -11,6 +11,7 @@ import streamlit as st
 
 from app import state
 from app.app_pages._verification_panel import start_picker
+from app.app_pages._progress import run_with_progress
 from app.services import forecasts as services
 
 
@@ -53,17 +54,12 @@ def _resolution(model: str, frame: tuple[int, int]) -> int | None:
 def _compute(request: tuple) -> None:
     """Run ``request`` with a progress bar; keep the result (bounded) or show one error."""
     results = st.session_state.setdefault(state.FORECAST_RESULTS, {})
-    with st.status(f"Forecasting with {request[2]}…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            result = services.run_forecast(
-                request, progress=lambda f, message: bar.progress(min(max(float(f), 0.0), 1.0), text=message))
-        except (ValueError, OSError, RuntimeError) as error:  # bad data, a missing file, a failing model
-            status.update(label="Forecast failed", state="error", expanded=False)
-            st.session_state[state.FORECAST_SHOWN] = None
-            st.error(f"Forecast failed: {error}", icon=":material/error:")
-            return
-        status.update(label="Forecast ready", state="complete", expanded=False)
+    ok, result = run_with_progress(f"Forecasting with {request[2]}…",
+                                   lambda progress: services.run_forecast(request, progress=progress),
+                                   done="Forecast ready", failed="Forecast failed", error_prefix="Forecast failed")
+    if not ok:
+        st.session_state[state.FORECAST_SHOWN] = None
+        return
     results.pop(request, None)
     results[request] = result  # newest last
     while len(results) > services.RESULTS_KEPT:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.app_pages._progress import run_with_progress
 from app.services import verification as services
 
 
@@ -76,30 +77,23 @@ def _event_request(name: str, event_id: str, event) -> tuple | None:
 
 def _compute(request: tuple, models: list[str], members: int) -> None:
     """Run the request with a progress indicator; store the result or show one error."""
-    with st.status("Computing forecasts and scores…", expanded=True) as status:
-        bar = st.progress(0.0)
+    def work(progress) -> tuple[dict, str]:
+        if request[0] == "event":
+            _, name, event_id, start, pool = request
+            scores = services.verify_event(name, event_id, models, start, pool, members, progress=progress)
+            frames = "native frames" if pool == 1 else f"frames max-pooled by {pool}"
+            return scores, f"{event_id}, the window from frame {start} to {start + 24}, {frames}"
+        _, name, limit = request
+        report = services.verify_split(name, models, limit, members, progress=progress)
+        return report["models"], (f"{report['n_windows']} test windows of {name!r}, "
+                                   f"{report['frame'][0]} x {report['frame'][1]} px")
 
-        def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
-
-        try:
-            if request[0] == "event":
-                _, name, event_id, start, pool = request
-                scores = services.verify_event(name, event_id, models, start, pool, members, progress=progress)
-                frames = "native frames" if pool == 1 else f"frames max-pooled by {pool}"
-                caption = f"{event_id}, the window from frame {start} to {start + 24}, {frames}"
-            else:
-                _, name, limit = request
-                report = services.verify_split(name, models, limit, members, progress=progress)
-                scores = report["models"]
-                caption = (f"{report['n_windows']} test windows of {name!r}, "
-                           f"{report['frame'][0]} x {report['frame'][1]} px")
-        except (ValueError, OSError, RuntimeError) as error:  # bad data, a missing file, a failing model
-            status.update(label="Verification failed", state="error", expanded=False)
-            st.session_state.pop(state.VERIFY_RESULT, None)
-            st.error(f"Verification failed: {error}", icon=":material/error:")
-            return
-        status.update(label="Scores ready", state="complete", expanded=False)
+    ok, outcome = run_with_progress("Computing forecasts and scores…", work, done="Scores ready",
+                                    failed="Verification failed", error_prefix="Verification failed")
+    if not ok:
+        st.session_state.pop(state.VERIFY_RESULT, None)
+        return
+    scores, caption = outcome
     used = members if any(m in services.ENSEMBLE_MODELS for m in models) else None
     st.session_state[state.VERIFY_RESULT] = {"request": (request, tuple(models), used), "caption": caption,
                                              "scores": scores}

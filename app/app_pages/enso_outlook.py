@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.app_pages._progress import run_with_progress
 from app.services import enso as services
 
 DATA_ERRORS = (ValueError, OSError, RuntimeError)  # bad files, unreadable files, a failing model
@@ -35,15 +36,11 @@ def source_picker() -> str | None:
                                 help="ICAR-ENSO roots configured by whoever runs the app (EFS_ICAR_ENSO_ROOTS or "
                                      "efs.toml). The embedded demo is synthetic ENSO in the ICAR-ENSO format.")
     if services.demo_needs_generating(name):
-        with st.status("Generating the embedded ENSO demo (first start only)…", expanded=True) as status:
-            bar = st.progress(0.0)
-            try:
-                services.generate_demo(lambda f, message: bar.progress(min(max(float(f), 0.0), 1.0), text=message))
-            except DATA_ERRORS as error:
-                status.update(label="The demo data could not be generated", state="error")
-                st.error(f"Demo data: {error}", icon=":material/error:")
-                return None
-            status.update(label="Demo data ready", state="complete", expanded=False)
+        ok, _ = run_with_progress("Generating the embedded ENSO demo (first start only)…", services.generate_demo,
+                                  done="Demo data ready", failed="The demo data could not be generated",
+                                  error_prefix="Demo data", errors=DATA_ERRORS)
+        if not ok:
+            return None
     return name
 
 
@@ -105,17 +102,13 @@ def skill_panel(name: str, forecaster: str) -> None:
                "weights long leads more (the Tianchi weights); 0.5 is a common bar for a useful forecast.")
     request = (name, compared)
     if st.button("Compute skill", type="primary", key="enso_skill_button"):
-        with st.status("Scoring the test split…", expanded=True) as status:
-            bar = st.progress(0.0)
-            try:
-                result = services.skill(name, forecaster, lambda f, m: bar.progress(min(max(float(f), 0.0), 1.0),
-                                                                                    text=m))
-            except DATA_ERRORS as error:
-                status.update(label="Scoring failed", state="error", expanded=False)
-                st.session_state.pop(state.ENSO_SKILL, None)
-                st.error(f"Skill could not be computed: {error}", icon=":material/error:")
-                return
-            status.update(label="Scores ready", state="complete", expanded=False)
+        ok, result = run_with_progress("Scoring the test split…",
+                                       lambda progress: services.skill(name, forecaster, progress),
+                                       done="Scores ready", failed="Scoring failed",
+                                       error_prefix="Skill could not be computed", errors=DATA_ERRORS)
+        if not ok:
+            st.session_state.pop(state.ENSO_SKILL, None)
+            return
         st.session_state[state.ENSO_SKILL] = {"request": request, "skill": result}
     shown = st.session_state.get(state.ENSO_SKILL)
     if shown is None:

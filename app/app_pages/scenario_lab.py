@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.app_pages._progress import run_with_progress
 from app.services import scenarios as services
 from app.services import storms
 
@@ -123,17 +124,13 @@ def _controls(label: str, event) -> tuple | None:
 
 def _compute(request: tuple) -> None:
     results = st.session_state.setdefault(state.SCENARIO_RESULTS, {})
-    with st.status(f"Sampling {request[4]} futures…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            scenario = services.run_scenario(
-                request, progress=lambda f, message: bar.progress(min(max(float(f), 0.0), 1.0), text=message))
-        except (ValueError, OSError, RuntimeError) as error:  # bad request, missing file, failing model
-            status.update(label="Sampling failed", state="error", expanded=False)
-            st.session_state[state.SCENARIO_SHOWN] = None
-            st.error(f"Scenario: {error}", icon=":material/error:")
-            return
-        status.update(label=f"{request[4]} futures ready", state="complete", expanded=False)
+    ok, scenario = run_with_progress(f"Sampling {request[4]} futures…",
+                                     lambda progress: services.run_scenario(request, progress=progress),
+                                     done=f"{request[4]} futures ready", failed="Sampling failed",
+                                     error_prefix="Scenario")
+    if not ok:
+        st.session_state[state.SCENARIO_SHOWN] = None
+        return
     results.pop(request, None)
     results[request] = scenario  # newest last
     while len(results) > services.RESULTS_KEPT:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
+from app.app_pages._progress import run_with_progress
 from app.services import storms as services
 from app.app_pages import _forecast_panel, _verification_panel
 
@@ -44,16 +45,11 @@ def source_picker() -> str | None:
              "The embedded demo is synthetic storms written in SEVIR's own format.",
     )
     if services.demo_needs_generating(name):
-        with st.status("Generating the embedded demo storms (first start only)…", expanded=True) as status:
-            bar = st.progress(0.0)
-            try:
-                services.generate_demo(lambda fraction, message: bar.progress(min(max(float(fraction), 0.0), 1.0),
-                                                                             text=message))
-            except (ValueError, OSError) as error:  # OSError: disk full or read-only
-                status.update(label="The demo data could not be generated", state="error")
-                st.error(f"Demo data: {error}", icon=":material/error:")
-                return None
-            status.update(label="Demo storms ready", state="complete", expanded=False)
+        ok, _ = run_with_progress("Generating the embedded demo storms (first start only)…", services.generate_demo,
+                                  done="Demo storms ready", failed="The demo data could not be generated",
+                                  error_prefix="Demo data", errors=(ValueError, OSError))  # OSError: disk full
+        if not ok:
+            return None
     return name
 
 
