@@ -29,7 +29,8 @@ def _model_picker() -> str:
     return st.selectbox(
         "Model", choices, key=state.FORECAST_MODEL,
         help="Trained checkpoints of the model folders (assets/models/, EFS_MODEL_DIRS, [[models]] in efs.toml), "
-             "Earthformer first, or a baseline: persistence (the last frame held), optical_flow (the last frame "
+             f"Earthformer first, PreDiff sets (the mean of {services.PREDIFF_MEMBERS} unguided members; the Scenario "
+             "lab shows the members and knowledge control), or a baseline: persistence (the last frame held), optical_flow (the last frame "
              f"advected along the motion field), steps (the mean of {services.STEPS_MEMBERS} STEPS members).")
 
 

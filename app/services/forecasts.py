@@ -1,7 +1,8 @@
 """Forecast panel of the storm explorer: one model forecasts one window of an event.
 
 A model is a trained SEVIR checkpoint of the catalog (``api.forecast_models``, passed here by its
-label) or a baseline (persistence, optical_flow, steps). Checkpoints run at the resolution they
+label), a PreDiff set (the mean of an unguided ensemble; the Scenario lab shows its members) or a
+baseline (persistence, optical_flow, steps). Checkpoints run at the resolution they
 were trained at: the event frames are max-pooled by (frame size / model frame size), 4 for the
 demo Earthformer (384 -> 96) and 1 for a converted published SEVIR checkpoint. Baselines run at a
 chosen pool, so a baseline and a model compare on the same window at the same resolution.
@@ -22,6 +23,7 @@ from engine import api
 from engine.viz import forecast_figures as _figures
 from engine.viz.storm_figures import downsample_max
 
+from . import scenarios as _scenarios
 from .storms import MAX_PLAYER_SIDE, VIL_THRESHOLDS, _event, _stamp
 from .verification import (ENSEMBLE_MODELS, VERIFY_POOLS, VERIFY_T_IN, VERIFY_T_OUT, checkpoint_entry, checkpoint_key,
                            event_window, model_catalog, trained_models, verification_baselines, window_starts)
@@ -29,6 +31,7 @@ from .verification import (ENSEMBLE_MODELS, VERIFY_POOLS, VERIFY_T_IN, VERIFY_T_
 STEPS_MEMBERS = 4  # the STEPS forecast shown is the mean of this many members (seed 0)
 LR_STEP = 2  # SEVIR-LR checkpoints take every 2nd frame (10 minutes apart; 3 x 3 pooling is the resolution's)
 RESULTS_KEPT = 8  # results a session can switch between without pressing Run again
+PREDIFF_MEMBERS = 8  # a PreDiff set's forecast here is the mean of this many unguided members (seed 0)
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,18 @@ class ForecastResult:
 
 # ============================================================================= choices
 def forecast_choices() -> list[str]:
-    """Trained checkpoints (catalog labels, Earthformer first), then the baselines."""
-    return trained_models() + verification_baselines()
+    """Trained checkpoints (catalog labels, Earthformer first), PreDiff sets, then the baselines."""
+    return trained_models() + list(_prediff_sets()) + verification_baselines()
+
+
+def _prediff_sets() -> dict[str, str]:
+    """{choice label: PreDiff set label} of the usable sets in the model folders."""
+    return {f"{entry.label} (PreDiff, mean of {PREDIFF_MEMBERS})": entry.label
+            for entry in _scenarios.scenario_sets()[0]}
+
+
+def is_prediff(model: str) -> bool:
+    return model in _prediff_sets()
 
 
 def catalog_problems() -> list[str]:
@@ -73,13 +86,16 @@ def model_window(model: str) -> tuple[int, int]:
     """(T_in, T_out) of a model: the checkpoint's own, 13 and 12 for the baselines."""
     if is_baseline(model):
         return VERIFY_T_IN, VERIFY_T_OUT
+    if is_prediff(model):
+        entry = _scenarios.scenario_set(_prediff_sets()[model])
+        return entry.context_frames, entry.target_frames
     entry = checkpoint_entry(model)
     return int(entry.input_shape[0]), int(entry.target_shape[0])
 
 
 def model_step(model: str) -> int:
     """Event frames per model frame: 2 for SEVIR-LR checkpoints (trained or converted), else 1."""
-    if is_baseline(model):
+    if is_baseline(model) or is_prediff(model):
         return 1
     metadata = checkpoint_entry(model).metadata
     data = metadata.get("data") if isinstance(metadata.get("data"), dict) else {}
@@ -93,6 +109,8 @@ def model_starts(model: str, n_frames: int) -> list[int]:
 
 def checkpoint_pool(model: str, frame: tuple[int, int]) -> int:
     """Max-pool factor taking ``frame`` (H, W) to the checkpoint's frames; ValueError if none does."""
+    if is_prediff(model):
+        return _scenarios.set_pool(_prediff_sets()[model], frame)
     entry = checkpoint_entry(model)
     _, mh, mw, channels = entry.input_shape
     h, w = frame
@@ -126,7 +144,7 @@ def resolution_text(frame: tuple[int, int], pool: int) -> str:
 # ============================================================================= running
 def forecast_request(name: str, event_id: str, model: str, start: int, pool: int) -> tuple:
     """The hashable identity of one forecast (a checkpoint's weights' mtime included)."""
-    weights = 0 if is_baseline(model) else checkpoint_key(model)[1]
+    weights = 0 if is_baseline(model) else _model_key(model)[1]
     return name, event_id, model, weights, int(start), int(pool)
 
 
@@ -147,6 +165,12 @@ def _run(name: str, stamp: tuple[str, int], event_id: str, model: str, key: str 
         members = STEPS_MEMBERS if model in ENSEMBLE_MODELS else None
         forecast = np.asarray(api.run_baseline(model, context, t_out, members=members, seed=0), dtype=np.float32)
         forecast = forecast.mean(axis=0) if forecast.ndim == 4 else forecast  # STEPS: the ensemble mean
+    elif len(key) == 3:  # a PreDiff set (directory, weights mtime, "prediff"): the mean of its members
+        report(0.1, f"Loading {model}…")
+        sampler = _scenarios.set_forecaster(key[0], key[1], _scenarios.MEMORY_BUDGET_BYTES)
+        result = api.run_scenario(sampler, context / np.float32(255.0), members=PREDIFF_MEMBERS, seed=0,
+                                  progress=lambda fraction, message: report(0.1 + 0.8 * fraction, message))
+        forecast = np.float32(255.0) * result.frames.mean(axis=0)
     else:  # checkpoints take and return SEVIR's [0, 1] units, (N, T, H, W, C)
         report(0.1, f"Loading {model}…")
         forecaster = _forecaster(*key)
@@ -170,11 +194,18 @@ def run_forecast(request: tuple, progress=None) -> ForecastResult:
     """
     name, event_id, model, _, start, pool = request
     try:
-        key = model if is_baseline(model) else checkpoint_key(model)
+        key = model if is_baseline(model) else _model_key(model)
         return _run(name, _stamp(name), event_id, model, key, start, pool, *model_window(model), model_step(model),
                     progress)
     except ValueError as error:  # say which model failed: the engine's message names the argument
         raise ValueError(f"{model}: {error}") from error
+
+
+def _model_key(model: str) -> tuple:
+    """What identifies a model's weights: (directory, mtime) of a checkpoint, plus "prediff" for a set."""
+    if is_prediff(model):
+        return (*_scenarios.set_weights_key(_prediff_sets()[model]), "prediff")
+    return checkpoint_key(model)
 
 
 # ============================================================================= showing

@@ -62,13 +62,13 @@ def scenario_set(label: str):
     raise ValueError(f"PreDiff set: expected one of {[s.label for s in scenario_sets()[0]]}, got {label!r}")
 
 
-def _set_key(label: str) -> tuple[str, int]:
+def set_weights_key(label: str) -> tuple[str, int]:
     path = Path(scenario_set(label).path)
     return str(path), max(f.stat().st_mtime_ns for f in path.glob("*/model.safetensors"))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _forecaster(directory: str, mtime: int, budget: int):
+def set_forecaster(directory: str, mtime: int, budget: int):
     """Loaded networks shared by every session (sampling never changes them)."""
     return api.load_scenario_forecaster(directory, budget)
 
@@ -127,7 +127,7 @@ def _run(set_key: tuple[str, int], budget: int, source: str, stamp: tuple, event
          request: tuple, _progress=None) -> Scenario:
     report = _progress or (lambda fraction, message: None)
     event = _event(source, stamp, event_id)
-    forecaster = _forecaster(*set_key, budget)
+    forecaster = set_forecaster(*set_key, budget)
     models = forecaster.models
     h, w, _ = models.frame_shape
     pool = event.vil.shape[1] // h
@@ -157,7 +157,7 @@ def run_scenario(request: tuple, progress=None) -> Scenario:
         raise ValueError(f"n: expected a value in [-4, 4], got {n_sigma:g}")
     if members < 1:
         raise ValueError(f"members: expected an ensemble size of at least 1, got {members}")
-    return _run(_set_key(label), MEMORY_BUDGET_BYTES, source, _stamp(source), event_id, start, members, steps, seed,
+    return _run(set_weights_key(label), MEMORY_BUDGET_BYTES, source, _stamp(source), event_id, start, members, steps, seed,
                 n_sigma, mode, _earthformer_dir(label), request, progress)
 
 

@@ -1,6 +1,7 @@
 """Forecast panel of the storm explorer in AppTest, on the tiny SEVIR-format dataset (96 x 96 frames).
 
-Facts: the model list is the catalog's SEVIR checkpoints (Earthformer first) then the baselines;
+Facts: the model list is the catalog's SEVIR checkpoints (Earthformer first), PreDiff sets (the mean of
+an unguided ensemble), then the baselines;
 nothing runs before the button; the animation holds observed, forecast and difference for every
 lead, and its forecast equals ``api.forecast`` on the same max-pooled window; baselines run on the
 same window at the same resolution; a result already computed is shown again without recomputing;
@@ -312,3 +313,37 @@ def test_a_forecast_runs_and_plays_in_the_browser(chromium: Path, storm_data, mo
         assert "lead +" in page.evaluate(_FORECAST_PLAYER_JS)
         assert not outside, f"the app fetched from outside: {sorted(set(outside))}"
         page.screenshot(path=str(tmp_path / "forecast.png"))
+
+
+def test_a_prediff_set_joins_the_list_and_shows_the_mean_of_its_members(storm_data, models, home, calls):
+    from tests.engine.prediff_pipeline.tiny import T_IN, T_OUT, save_tiny_set
+
+    save_tiny_set(models / "tiny_prediff", pool=6)  # 16 x 16 frames: the 96 x 96 events pooled by 6
+    st.cache_data.clear()
+    at = home.switch_page(STORM_PAGE).run()
+    label = "tiny_prediff (PreDiff, mean of 8)"
+    assert at.selectbox(key="forecast_model").options == [EARTHFORMER, UNET, label, *BASELINES]
+    at.selectbox(key="forecast_model").set_value(label).run()
+    assert any("16 x 16 px of 6 km" in c.value for c in at.caption)
+    sampled = []
+    real = api.run_scenario
+
+    def counting(*args, **kwargs):
+        sampled.append(kwargs["members"])
+        return real(*args, **kwargs)
+
+    api.run_scenario = counting
+    try:
+        at = _run(at)
+        at.selectbox(key="forecast_model").set_value("persistence").run()
+        at.selectbox(key="forecast_model").set_value(label).run()  # back: the cached result, no sampling
+    finally:
+        api.run_scenario = real
+    assert not at.exception and not at.error and sampled == [8]
+    start = at.select_slider(key="forecast_start").value
+    vil = api.storm_event("Embedded demo", "S1001").vil[start:start + T_IN + T_OUT].astype(np.float32)
+    frames = vil.reshape(T_IN + T_OUT, 16, 6, 16, 6).max(axis=(2, 4)) / np.float32(255.0)
+    forecaster = api.load_scenario_forecaster(models / "tiny_prediff")
+    direct = 255.0 * real(forecaster, frames[:T_IN], members=8, seed=0).frames.mean(axis=0)
+    _, shown_fc, _ = _movies(plotly_specs(at)[2])
+    np.testing.assert_array_equal(shown_fc, np.clip(np.rint(direct), 0, 255).astype(np.uint8))
