@@ -198,7 +198,7 @@ PREDIFF_VAE_DEMO = TrainConfig(epochs=6, batch_size=16, total_batch_size=16, lr=
 PREDIFF_DENOISER_DEMO = TrainConfig(epochs=12, batch_size=4, total_batch_size=4, lr=1e-3, weight_decay=0.01,
                                     warmup_percentage=0.05, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2,
                                     ema=True, ema_decay=0.995, patience=0, checkpoint_minutes=5.0)
-PREDIFF_ALIGNMENT_DEMO = TrainConfig(epochs=50, batch_size=8, total_batch_size=8, lr=1e-3, weight_decay=0.01,
+PREDIFF_ALIGNMENT_DEMO = TrainConfig(epochs=30, batch_size=8, total_batch_size=8, lr=1e-3, weight_decay=0.01,
                                      warmup_percentage=0.05, warmup_min_lr_ratio=0.1, min_lr_ratio=1e-2,
                                      patience=0, checkpoint_minutes=5.0)
 
