@@ -145,7 +145,8 @@ def _headline(scenario) -> None:
         source = scenario.deterministic_name if scenario.result.mode == "forecast" else "observed future"
         cols[0].metric("Target F0 = μ + nσ", f"{s['target_px']:.1f}",
                        help=f"μ = {s['mu_px']:.1f} from the {source} ({s['mu_source']}), σ = {s['sigma_px']:.1f}, "
-                            f"n = {scenario.result.n_sigma:+g}; average VIL in pixel units (0–255).")
+                            f"n = {scenario.result.n_sigma:+g}; average VIL in pixel units (0–255). A target below 0 "
+                            "is clipped to 0: an average intensity cannot be negative.")
         cols[1].metric("P(at least F0) in training", f"{100 * s['exceedance']:.1f} %",
                        help="Share of training-split futures whose average intensity is at least F0.")
     else:

@@ -3,6 +3,7 @@
     python -m engine prediff assemble --out assets/models/prediff_demo \\
         --autoencoder runs/prediff_vae_demo/best --denoiser runs/prediff_denoiser_demo/best \\
         --alignment runs/prediff_alignment_demo/best
+    python -m engine prediff calibrate assets/models/prediff_demo --split val
     python -m engine prediff info assets/models/prediff_demo
 
 ``assemble`` checks that the parts fit together, copies them into one directory and writes
@@ -31,6 +32,36 @@ def _cmd_assemble(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    import dataclasses
+    import sys
+
+    import torch
+    from tqdm import tqdm
+
+    from ..bench.prediff_skill import select_windows
+    from ..evaluation.run import data_root
+    from ..prediff import PreDiffModels, read_set_info, write_set_info
+    from ..prediff.calibration import calibrate_alignment
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    models = PreDiffModels.from_directory(args.directory)
+    windows = select_windows(data_root("sevir", args.source, args.root), models, args.split, 1, args.events)
+    with tqdm(total=len(args.n) * len(windows), desc="calibrate", unit="window", file=sys.stderr,
+              disable=args.quiet) as bar:
+        fit = calibrate_alignment(models, windows.contexts, windows.futures, args.n, args.members, args.seed,
+                                  args.batch, progress=lambda done, total: bar.update(done - bar.n))
+    print(f"decoded intensity = {fit.slope:.4f} x alignment reading {fit.intercept:+.5f} (R^2 {fit.r2:.3f}) over "
+          f"{fit.readings.size} members of {len(windows)} {args.split} windows, n in {list(args.n)}")
+    if args.dry_run:
+        return 0
+    info = dataclasses.replace(read_set_info(args.directory), alignment_calibration=fit.pair)
+    write_set_info(args.directory, info)
+    print(f"wrote the calibration into {args.directory}/prediff.json")
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from ..models.checkpoint import read_config
     from ..prediff.models import PARTS
@@ -40,6 +71,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     print(f"{args.directory}: {info.description or '(no description)'}")
     print(f"  sigma {info.sigma:.5f}, training mean {info.mu_train:.5f}, schedule {info.schedule} "
           f"({info.num_steps} steps), guidance scale {info.guidance_scale:g}, pool {info.pool}")
+    slope, intercept = info.alignment_calibration
+    print(f"  alignment calibration: decoded = {slope:.4f} x reading {intercept:+.5f}"
+          + (" (none: the published behaviour)" if (slope, intercept) == (1.0, 0.0) else ""))
     for part in PARTS:
         path = Path(args.directory) / part
         if path.exists():
@@ -68,6 +102,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     asm.add_argument("--description", default="", help="free text shown with the set")
     asm.add_argument("--force", action="store_true", help="replace the parts of an existing set directory")
     asm.set_defaults(func=_cmd_assemble)
+
+    cal = actions.add_parser("calibrate", help="fit the alignment network's reading of sampled latents to their "
+                                               "decoded intensity on held-out windows; write it to prediff.json")
+    cal.add_argument("directory")
+    src = cal.add_mutually_exclusive_group()
+    src.add_argument("--source", help="configured SEVIR source (default: the embedded demo)")
+    src.add_argument("--root", help="a SEVIR data directory")
+    cal.add_argument("--split", default="val", help="held-out windows to fit on (default val; never the test split)")
+    cal.add_argument("--events", type=int, help="first N events of the split, one window each (default: all)")
+    cal.add_argument("--members", type=int, default=2)
+    cal.add_argument("--n", type=float, nargs="+", default=[-2.0, 0.0, 2.0], help="knowledge-control n sampled")
+    cal.add_argument("--batch", type=int, default=4, help="windows per sampling call")
+    cal.add_argument("--seed", type=int, default=0)
+    cal.add_argument("--threads", type=int, help="torch CPU threads")
+    cal.add_argument("--dry-run", action="store_true", help="print the fit, leave prediff.json as it is")
+    cal.add_argument("--quiet", action="store_true")
+    cal.set_defaults(func=_cmd_calibrate)
 
     info = actions.add_parser("info", help="describe a PreDiff set directory")
     info.add_argument("directory")

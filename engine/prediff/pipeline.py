@@ -5,10 +5,11 @@
       -> autoencoder.decode, clipped to [0, 1] -> (M, B, T_out, H, W, 1)
 
 Knowledge control (PreDiff section 4) steers every member toward the future average intensity
-F0 = mu + n * sigma. mu is the *anticipated* average intensity: in ``"forecast"`` mode it comes from
-a deterministic forecast the caller passes in (the Earthformer's), so no future is peeked at; in
-``"hindcast"`` mode from the observed future (what the paper's evaluation does), and the result
-says so. sigma is the training split's std of that average (``prediff.json``).
+F0 = mu + n * sigma (clipped at 0: an average intensity is never negative). mu is the
+*anticipated* average intensity: in ``"forecast"`` mode it comes from a deterministic forecast
+the caller passes in (the Earthformer's), so no future is peeked at; in ``"hindcast"`` mode from
+the observed future (what the paper's evaluation does), and the result says so. sigma is the
+training split's std of that average (``prediff.json``).
 """
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ class PreDiffSamples:
     frames : (M, B, T_out, H, W, C) in [0, 1].
     intensity : (M, B, T_out) average intensity of every member's frames.
     achieved : (B,) mean over members and frames of ``intensity``.
-    mu, target : (B,) anticipated intensity and F0 = mu + n sigma; None without knowledge control.
+    mu, target : (B,) anticipated intensity and F0 = max(mu + n sigma, 0); None without knowledge control.
     mu_source : where mu came from ("deterministic forecast" or "observed future (hindcast)").
     exceedance : (B,) share of the training split at least as intense as the target (or None).
+    latents : (M, B, T_out, h, w, c) the sampled latents the frames were decoded from.
     """
 
     frames: torch.Tensor
@@ -54,6 +56,13 @@ class PreDiffSamples:
     exceedance: torch.Tensor | None
     network_calls: int
     seconds: float
+    latents: torch.Tensor | None = None
+
+
+def alignment_target(target: torch.Tensor, calibration: tuple[float, float]) -> torch.Tensor:
+    """The alignment network's reading that decodes to ``target``: (F0 - b) / a (see SetInfo)."""
+    slope, intercept = calibration
+    return (target - intercept) / slope
 
 
 class PreDiffForecaster:
@@ -140,8 +149,11 @@ class PreDiffForecaster:
                 raise ValueError("n_sigma: this PreDiff set has no alignment network (alignment/), so knowledge "
                                  "control is not available: expected n_sigma=None")
             mu = self.anticipated_mu(mode, anticipated, observed, batch)
-            target = target_intensity(mu, info.sigma, n_sigma)
-            guidance = KnowledgeControl(models.alignment, target.to(self.device), scale=info.guidance_scale)
+            # An average VIL intensity cannot be negative: a weak storm's mu + n sigma below 0 means "as
+            # weak as possible", so the target is clipped at 0 (guidance then pushes toward clear sky).
+            target = target_intensity(mu, info.sigma, n_sigma).clamp_min(0.0)
+            aim = alignment_target(target, info.alignment_calibration)
+            guidance = KnowledgeControl(models.alignment, aim.to(self.device), scale=info.guidance_scale)
             exceedance = exceedance_probability(info.train_values, target)
         report = progress or (lambda fraction, message: None)
         started = time.perf_counter()
@@ -164,7 +176,7 @@ class PreDiffForecaster:
                               n_sigma=None if n_sigma is None else float(n_sigma), sigma=info.sigma, mu=mu,
                               target=target, mu_source=None if mu is None else MU_SOURCES[mode],
                               exceedance=exceedance, network_calls=result.network_calls,
-                              seconds=time.perf_counter() - started)
+                              seconds=time.perf_counter() - started, latents=result.latents)
 
     def _check_context(self, context: torch.Tensor) -> torch.Tensor:
         context = torch.as_tensor(context, dtype=torch.float32).to(self.device)

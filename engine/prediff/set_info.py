@@ -34,6 +34,10 @@ class SetInfo:
     mu_train : their mean (shown for reference; the target's mu is the anticipated intensity).
     schedule, num_steps : the noise schedule the denoiser was trained with.
     guidance_scale : lambda of the knowledge control (published: 50).
+    alignment_calibration : (slope a, intercept b) of decoded intensity ~ a * U(z_0, 0) + b, fitted
+        on the set's own samples (``python -m engine prediff calibrate``); guidance aims the
+        alignment network at (F0 - b) / a so the *decoded* futures land on F0. (1, 0), the
+        published behaviour, trusts the alignment network as it is.
     pool : max-pool factor from SEVIR's 384 x 384 frames to the set's frames (4 for the demo).
     description : free text shown with the set (e.g. how it was trained).
     """
@@ -44,6 +48,7 @@ class SetInfo:
     schedule: str = "linear"
     num_steps: int = 1000
     guidance_scale: float = PUBLISHED_SCALE
+    alignment_calibration: tuple[float, float] = (1.0, 0.0)
     pool: int = 1
     description: str = ""
     metadata: dict = field(default_factory=dict, compare=False)
@@ -62,6 +67,11 @@ class SetInfo:
             raise ValueError(f"num_steps: expected a positive integer, got {self.num_steps}")
         if not math.isfinite(self.guidance_scale) or self.guidance_scale < 0:
             raise ValueError(f"guidance_scale: expected a finite value >= 0, got {self.guidance_scale}")
+        slope, intercept = (float(v) for v in self.alignment_calibration)
+        if not (math.isfinite(slope) and math.isfinite(intercept) and slope > 0):
+            raise ValueError(f"alignment_calibration: expected (slope > 0, intercept), finite, got "
+                             f"{tuple(self.alignment_calibration)}")
+        object.__setattr__(self, "alignment_calibration", (slope, intercept))
         if int(self.pool) != self.pool or self.pool < 1:
             raise ValueError(f"pool: expected a positive integer, got {self.pool}")
 
@@ -98,6 +108,8 @@ def read_set_info(directory: str | Path) -> SetInfo:
         document = json.loads(path.read_text())
         document.pop("format_version", None)
         document["train_values"] = tuple(document["train_values"])
+        if "alignment_calibration" in document:
+            document["alignment_calibration"] = tuple(document["alignment_calibration"])
         return SetInfo(**document)
     except (json.JSONDecodeError, KeyError, TypeError) as err:
         raise ValueError(f"{path}: expected the keys of SetInfo ({err.__class__.__name__}: {err})") from None

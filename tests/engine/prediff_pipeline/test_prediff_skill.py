@@ -48,13 +48,15 @@ def test_hindcast_targets_are_observed_means_moved_by_n_sigma_and_unguided_rows_
     observed = windows.futures.mean(axis=(1, 2, 3, 4))
     sigma = models.info.sigma
     for i, n in enumerate(n_values):
-        np.testing.assert_allclose(result["target"][i], observed + n * sigma, rtol=1e-5, atol=1e-7)
+        # F0 = mu + n sigma, clipped at 0 (an average intensity is never negative)
+        np.testing.assert_allclose(result["target"][i], np.maximum(observed + n * sigma, 0), rtol=1e-5, atol=1e-7)
     # Same seeds and no guidance: every n draws the same ensemble, so the achieved means coincide,
     # no window rises with n, and the errors differ by exactly the target steps.
     np.testing.assert_array_equal(result["achieved"][0], result["achieved"][2])
     assert result["monotone_windows"] == 0 and not result["all_monotone"]
     errors = [row["mean_error_sigma"] for row in result["rows"]]
-    assert errors[0] - errors[2] == pytest.approx(4.0, abs=1e-4)
+    steps = (result["target"][2] - result["target"][0]).mean() / sigma  # 4 where no target is clipped
+    assert errors[0] - errors[2] == pytest.approx(steps, abs=1e-4) and 0 < steps <= 4 + 1e-6
     assert result["worst_central_error_sigma"] == pytest.approx(max(abs(e) for e in errors))
 
 

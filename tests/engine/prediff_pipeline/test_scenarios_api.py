@@ -12,7 +12,10 @@ from .tiny import FRAME, T_IN, T_OUT, save_tiny_set
 
 @pytest.fixture
 def model_dirs(tmp_path, monkeypatch):
+    import engine.data.sources
+
     folder = tmp_path / "models"
+    monkeypatch.setattr(engine.data.sources, "SHIPPED_MODELS_DIR", tmp_path / "no_shipped_models")
     monkeypatch.setenv("EFS_MODEL_DIRS", f"Test models={folder}")
     monkeypatch.delenv("EFS_CONFIG", raising=False)
     return folder
