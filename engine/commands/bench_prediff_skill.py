@@ -71,8 +71,16 @@ def _cmd_prediff_skill(args: argparse.Namespace) -> int:
     report: dict = {"set": args.set, "split": args.split, "events": sorted(set(windows.events)),
                     "threads": torch.get_num_threads()}
     if not args.skip_sampler:
+        stored = None
+        if args.reference_json:
+            try:
+                stored = json.loads(Path(args.reference_json).read_text())["sampler"]["reference"]
+            except (OSError, ValueError, KeyError) as error:
+                raise ValueError(f"--reference-json: expected a report with a sampler reference, got "
+                                 f"{args.reference_json} ({error.__class__.__name__})") from None
         report["sampler"] = skill.sampler_fidelity(models, windows, args.members, args.fast_steps,
-                                                   args.reference_steps, args.seed, args.batch, progress)
+                                                   args.reference_steps, args.seed, args.batch, progress,
+                                                   args.fast_sampler, stored)
     if not args.skip_control:
         anticipated = None
         if args.mode == "forecast":
@@ -105,7 +113,11 @@ def add_parser(bench_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--members", type=int, default=4)
     p.add_argument("--batch", type=int, default=4, help="windows per sampling call")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fast-steps", type=int, help="steps of the default sampler (default: its 20)")
+    p.add_argument("--fast-sampler", default="dpm_solver_pp", help="the sampler compared with DDPM: dpm_solver_pp "
+                                                                   "(default), ddim or ddpm")
+    p.add_argument("--fast-steps", type=int, help="steps of the fast sampler (default: its 20)")
+    p.add_argument("--reference-json", help="reuse the 1000-step DDPM result of an earlier --json report "
+                                            "(same windows, members, seed and batch)")
     p.add_argument("--reference-steps", type=int, help="DDPM steps (default: all 1000)")
     p.add_argument("--n", type=float, nargs="+", default=[-4.0, -2.0, 0.0, 2.0, 4.0], help="knowledge-control n")
     p.add_argument("--mode", choices=["hindcast", "forecast"], default="hindcast",
