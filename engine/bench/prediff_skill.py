@@ -156,6 +156,10 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
             _report(progress, f"knowledge control n={n:+g}", i * len(windows) + rows.stop, total)
     error = (achieved - target) / sigma  # (n, N) in sigma units
     rising = np.all(np.diff(achieved, axis=0) > 0, axis=0)  # (N,) monotone in n, window by window
+    # Targets clipped at 0 coincide for a weak storm's negative n: only steps whose targets differ
+    # can rise, so they are counted apart.
+    differ = np.diff(target, axis=0) > 0  # (n - 1, N)
+    rising_steps = int((np.diff(achieved, axis=0) > 0)[differ].sum())
     central = [i for i, n in enumerate(n_values) if abs(n) <= 2]
     rows = [{"n": float(n), "achieved": float(achieved[i].mean()), "target": float(target[i].mean()),
              "mean_error_sigma": float(error[i].mean()), "mean_abs_error_sigma": float(np.abs(error[i]).mean())}
@@ -164,4 +168,5 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
     return {"windows": len(windows), "members": members, "mode": mode, "sigma": sigma,
             "guidance_scale": models.info.guidance_scale, "rows": rows, "achieved": achieved, "target": target,
             "monotone_windows": int(rising.sum()), "all_monotone": bool(rising.all()),
+            "rising_steps": rising_steps, "steps_with_distinct_targets": int(differ.sum()),
             "worst_central_error_sigma": worst, "central_within_tolerance": worst <= TARGET_TOLERANCE}
