@@ -30,7 +30,8 @@ def _fails(capsys, argv: list[str], message: str) -> None:
 
 def test_an_unknown_model_lists_the_valid_baselines(sevir_root, capsys):
     _fails(capsys, ["--data", "sevir", "--root", str(sevir_root.root), "--model", "unet"],
-           "model: expected a checkpoint directory or a sevir baseline (persistence, optical_flow, steps), got 'unet'")
+           "model: expected a checkpoint directory, a PreDiff set (sevir) or a sevir baseline (persistence, "
+           "optical_flow, steps), got 'unet'")
     _fails(capsys, ["--data", "icar-enso", "--root", str(sevir_root.root), "--model", "optical_flow"],
            "icar-enso baseline (persistence, climatology, damped_persistence)")
 
