@@ -11,7 +11,7 @@ import streamlit as st
 
 from app import state
 from app.app_pages._verification_panel import start_picker
-from app.app_pages._progress import run_with_progress
+from app.app_pages._progress import run_and_keep
 from app.services import forecasts as services
 
 
@@ -54,18 +54,10 @@ def _resolution(model: str, frame: tuple[int, int]) -> int | None:
 
 def _compute(request: tuple) -> None:
     """Run ``request`` with a progress bar; keep the result (bounded) or show one error."""
-    results = st.session_state.setdefault(state.FORECAST_RESULTS, {})
-    ok, result = run_with_progress(f"Forecasting with {request[2]}…",
-                                   lambda progress: services.run_forecast(request, progress=progress),
-                                   done="Forecast ready", failed="Forecast failed", error_prefix="Forecast failed")
-    if not ok:
-        st.session_state[state.FORECAST_SHOWN] = None
-        return
-    results.pop(request, None)
-    results[request] = result  # newest last
-    while len(results) > services.RESULTS_KEPT:
-        results.pop(next(iter(results)))
-    st.session_state[state.FORECAST_SHOWN] = request
+    run_and_keep(f"Forecasting with {request[2]}…", request,
+                 lambda progress: services.run_forecast(request, progress=progress),
+                 results_key=state.FORECAST_RESULTS, shown_key=state.FORECAST_SHOWN, kept=services.RESULTS_KEPT,
+                 done="Forecast ready", failed="Forecast failed", error_prefix="Forecast failed")
 
 
 def _show(result, stale: bool) -> None:

@@ -35,3 +35,22 @@ def run_with_progress(label: str, work: Callable[[Progress], T], *, done: str, f
         st.error(f"{error_prefix}: {failure}", icon=":material/error:")
         return False, None
     return True, result
+
+
+def run_and_keep(label: str, request: tuple, work: Callable[[Progress], object], *, results_key: str, shown_key: str,
+                 kept: int, done: str, failed: str, error_prefix: str) -> None:
+    """Run ``work`` for ``request`` with :func:`run_with_progress` and show its result.
+
+    The session keeps the ``kept`` newest results under ``results_key`` (a dict request -> result)
+    and ``shown_key`` names the one shown; a failure shows one error and no result.
+    """
+    results = st.session_state.setdefault(results_key, {})
+    ok, result = run_with_progress(label, work, done=done, failed=failed, error_prefix=error_prefix)
+    if not ok:
+        st.session_state[shown_key] = None
+        return
+    results.pop(request, None)
+    results[request] = result  # newest last
+    while len(results) > kept:
+        results.pop(next(iter(results)))
+    st.session_state[shown_key] = request

@@ -11,7 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import state
-from app.app_pages._progress import run_with_progress
+from app.app_pages._progress import run_and_keep
 from app.services import scenarios as services
 from app.services import storms
 
@@ -123,19 +123,10 @@ def _controls(label: str, event) -> tuple | None:
 
 
 def _compute(request: tuple) -> None:
-    results = st.session_state.setdefault(state.SCENARIO_RESULTS, {})
-    ok, scenario = run_with_progress(f"Sampling {request[4]} futures…",
-                                     lambda progress: services.run_scenario(request, progress=progress),
-                                     done=f"{request[4]} futures ready", failed="Sampling failed",
-                                     error_prefix="Scenario")
-    if not ok:
-        st.session_state[state.SCENARIO_SHOWN] = None
-        return
-    results.pop(request, None)
-    results[request] = scenario  # newest last
-    while len(results) > services.RESULTS_KEPT:
-        results.pop(next(iter(results)))
-    st.session_state[state.SCENARIO_SHOWN] = request
+    run_and_keep(f"Sampling {request[4]} futures…", request,
+                 lambda progress: services.run_scenario(request, progress=progress),
+                 results_key=state.SCENARIO_RESULTS, shown_key=state.SCENARIO_SHOWN, kept=services.RESULTS_KEPT,
+                 done=f"{request[4]} futures ready", failed="Sampling failed", error_prefix="Scenario")
 
 
 def _headline(scenario) -> None:

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from engine.data.enso.format import CMIP_LABEL, CMIP_TRAIN, GRID_SHAPE, Block, Layout
 from engine.data.synthetic_enso import ModelRun, run_months, write_pair
 from engine.data.synthetic_enso.writer import dataset_attrs
 from tests.engine.data.conftest import EVENTS, write_sevir
+from tests.torch_threads import one_torch_thread  # noqa: F401  (autouse: small models, one thread)
 
 PERIOD = 24  # months of the constructed oscillation
 ENSO_YEARS = 5  # samples per model: 84 months, 59 windows of 12 + 14 months
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Small models run faster on one thread on this shared 2-core machine (see tests/engine/models)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="session")

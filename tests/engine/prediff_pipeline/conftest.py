@@ -1,13 +1,2 @@
-"""One torch thread per test: tiny networks on a shared 2-core machine run many times faster so."""
-from __future__ import annotations
-
-import pytest
-import torch
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+"""Tiny models run single-threaded (see tests/torch_threads.py)."""
+from tests.torch_threads import one_torch_thread  # noqa: F401  (autouse fixture)
