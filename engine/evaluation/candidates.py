@@ -18,7 +18,7 @@ import numpy as np
 
 from ..baselines import ENSEMBLE_BASELINES, forecast_batch
 from ..data.enso.format import scale_sst, unscale_sst
-from ..forecast import Forecaster
+from ..forecast import Forecaster, resolve_device
 from ..models.checkpoint import CONFIG_FILE, read_config
 from ..prediff.set_info import SET_FILE
 
@@ -101,9 +101,7 @@ def load_prediff_candidate(directory: str, members: int | None, seed: int = 0, s
 
     if not members:
         raise ValueError(f"{directory}: a PreDiff set samples an ensemble: expected --members M, got none")
-    resolved = "cpu" if device in (None, "auto") and not torch.cuda.is_available() else (
-        "cuda" if device in (None, "auto") else device)
-    forecaster = PreDiffForecaster(PreDiffModels.from_directory(directory, resolved))
+    forecaster = PreDiffForecaster(PreDiffModels.from_directory(directory, resolve_device(device)))
     calls = [0]
 
     def predict(contexts: np.ndarray) -> np.ndarray:
