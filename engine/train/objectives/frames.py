@@ -31,25 +31,28 @@ def resolve_windows(data: DataSpec, in_len: int, out_len: int, frame_shape: tupl
 
 
 class Indexed(Dataset):
-    """Items ``(sample, offset + i)``: the key of the latent cache and of the fixed validation noise.
+    """Items ``(sample, key)``: the key of the latent cache and of the fixed validation draws.
 
-    Validation keys start after the training keys, so the two splits never share a cache entry.
+    Training keys are 0, 1, ...; validation keys are -1, -2, ..., so the two splits never share a
+    cache entry and a validation window's draws (t, noise) do not depend on how many training
+    windows there are: runs with different training strides report comparable validation losses.
+    (Keys used to start after the training keys, which gave the same window other draws.)
     """
 
-    def __init__(self, dataset: Dataset, offset: int = 0) -> None:
-        self.dataset, self.offset = dataset, offset
+    def __init__(self, dataset: Dataset, validation: bool = False) -> None:
+        self.dataset, self.validation = dataset, validation
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
-        return self.dataset[i], self.offset + i
+        return self.dataset[i], -1 - i if self.validation else i
 
 
 def indexed_datasets(spec: DataSpec) -> tuple[Indexed, Indexed]:
-    """(train, val) of ``spec`` with disjoint keys."""
+    """(train, val) of ``spec`` with disjoint keys: 0, 1, ... for training, -1, -2, ... for validation."""
     train, val = build_datasets(spec)
-    return Indexed(train), Indexed(val, offset=len(train))
+    return Indexed(train), Indexed(val, validation=True)
 
 
 def check_frames(sample: torch.Tensor, frame_shape: tuple[int, ...], frames: int, what: str) -> None:
