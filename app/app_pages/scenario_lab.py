@@ -117,7 +117,7 @@ def _controls(label: str, event) -> tuple | None:
                             "Hindcast: μ is what was observed (the paper's evaluation; not a forecast).")
     with st.expander("Sampler"):
         s1, s2 = st.columns(2)
-        steps = s1.number_input("Denoising steps (DPM-Solver++)", min_value=1, max_value=1000, key=state.SCENARIO_STEPS)
+        steps = s1.number_input("Denoising steps (DDIM, η = 1)", min_value=1, max_value=1000, key=state.SCENARIO_STEPS)
         seed = s2.number_input("Seed", min_value=0, max_value=2**31 - 1, key=state.SCENARIO_SEED)
     return start, int(members), int(steps), int(seed), n_sigma, mode
 

@@ -1,6 +1,6 @@
 """PreDiff ensemble timing: an 8-member demo ensemble with the default sampler, stage by stage.
 
-Target (issue 8): at most 10 s for 8 members with the default 20-step DPM-Solver++ on a 2-core
+Target (issue 8): at most 10 s for 8 members with the default 20-step sampler on a 2-core
 CPU. The published sampler takes 1000 DDPM steps; the network calls of both are counted by the
 one sampling loop, and the 1000-step time is extrapolated from the measured time per call (one
 run of 1000 calls would take minutes). Without a trained set the demo presets run with random

@@ -1,7 +1,7 @@
 """PreDiff skill on held-out windows: the fast sampler against 1000-step DDPM, and knowledge control.
 
 Targets (issue 8), on the demo test split:
-- sampler fidelity: the default 20-step DPM-Solver++ reaches an ensemble CRPS within 5 % of the
+- sampler fidelity: the default 20-step sampler (DDIM, eta = 1) reaches an ensemble CRPS within 5 % of the
   published 1000-step DDPM, with 50x fewer network calls;
 - knowledge control: over n in {-4, -2, 0, 2, 4} the ensemble's mean future intensity rises with n
   in every window, and for n in [-2, 2] the achieved mean lies within 0.5 sigma of the target

@@ -19,7 +19,8 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     if args.members < 1 or args.repeats < 1:
         raise ValueError(f"--members and --repeats: expected at least 1, got {args.members} and {args.repeats}")
-    timing = bench_prediff(args.set, args.members, args.steps, args.sampler, not args.unguided, args.repeats)
+    timing = bench_prediff(args.set, args.members, args.steps, args.sampler or DEFAULT_SAMPLER, not args.unguided,
+                           args.repeats)
     fast = network_calls(DEFAULT_SAMPLER, None)
     slow = network_calls("ddpm", None)
     if args.json:
@@ -45,8 +46,8 @@ def add_parser(bench_sub: argparse._SubParsersAction) -> None:
     p = bench_sub.add_parser("prediff", help="time an 8-member PreDiff demo ensemble; sampler network calls")
     p.add_argument("--set", help="PreDiff set directory (default: the trained demo set, else random weights)")
     p.add_argument("--members", type=int, default=8)
-    p.add_argument("--steps", type=int, help="network evaluations (default: the sampler's, 20 for dpm_solver_pp)")
-    p.add_argument("--sampler", default="dpm_solver_pp", help="ddpm, ddim or dpm_solver_pp")
+    p.add_argument("--steps", type=int, help="network evaluations (default: the sampler's, 20 for the default)")
+    p.add_argument("--sampler", help="default: the default sampler (ddim_eta1); also dpm_solver_pp, ddim or ddpm")
     p.add_argument("--unguided", action="store_true", help="no knowledge control (n_sigma None)")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")

@@ -49,6 +49,7 @@ def _cmd_prediff_skill(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
+    from ..diffusion.samplers import DEFAULT_SAMPLER
     from ..bench import prediff_skill as skill
     from ..evaluation.run import data_root
     from ..forecast import Forecaster
@@ -83,7 +84,7 @@ def _cmd_prediff_skill(args: argparse.Namespace) -> int:
                                  f"{args.reference_json} ({error.__class__.__name__})") from None
         report["sampler"] = skill.sampler_fidelity(models, windows, args.members, args.fast_steps,
                                                    args.reference_steps, args.seed, args.batch, progress,
-                                                   args.fast_sampler, stored)
+                                                   args.fast_sampler or DEFAULT_SAMPLER, stored)
     if not args.skip_control:
         anticipated = None
         if args.mode == "forecast":
@@ -116,8 +117,8 @@ def add_parser(bench_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--members", type=int, default=4)
     p.add_argument("--batch", type=int, default=4, help="windows per sampling call")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--fast-sampler", default="dpm_solver_pp", help="the sampler compared with DDPM: dpm_solver_pp "
-                                                                   "(default), ddim or ddpm")
+    p.add_argument("--fast-sampler", help="the sampler compared with DDPM (default: the default sampler, ddim_eta1; "
+                                          "also dpm_solver_pp, ddim or ddpm)")
     p.add_argument("--fast-steps", type=int, help="steps of the fast sampler (default: its 20)")
     p.add_argument("--reference-json", help="reuse the 1000-step DDPM result of an earlier --json report "
                                             "(same windows, members, seed and batch)")

@@ -9,8 +9,13 @@ or generators.
 - DDPM (Ho et al., 2020) ancestral steps; with all 1000 steps this is PreDiff's released sampler
   (reference C.3); on a subset it uses the posterior q(z_s | z_t, z_0) of the skip.
 - DDIM (Song et al., 2021) with ``eta`` (0: deterministic, 1: the strided DDPM posterior).
-- DPM-Solver++ 2M (Lu et al., 2022), multistep second order in the data prediction; the default,
-  20 network calls instead of 1000.
+- DPM-Solver++ 2M (Lu et al., 2022), multistep second order in the data prediction, 20 network
+  calls instead of 1000.
+- ``ddim_eta1``: DDIM with eta = 1, 20 steps, the default. Its step is the DDPM posterior of the
+  skip (the same transition as ``ddpm`` on a subset of times). On the demo PreDiff set this
+  stochastic sampler's ensemble CRPS was within 7 % of 1000-step DDPM, where the deterministic
+  DPM-Solver++ and DDIM were 51 % and 49 % worse (README, *Demo PreDiff set*): with a learned,
+  imperfect denoiser the fresh noise of each step corrects errors that an ODE solver carries along.
 """
 from __future__ import annotations
 
@@ -104,8 +109,9 @@ class DPMSolverPP:
 
 
 Sampler = Union[DDPM, DDIM, DPMSolverPP]
-SAMPLERS: dict[str, Sampler] = {s.name: s for s in (DDPM(), DDIM(), DPMSolverPP())}
-DEFAULT_SAMPLER = "dpm_solver_pp"
+SAMPLERS: dict[str, Sampler] = {s.name: s for s in (DDPM(), DDIM(), DPMSolverPP(),
+                                                    DDIM(eta=1.0, name="ddim_eta1", default_steps=20))}
+DEFAULT_SAMPLER = "ddim_eta1"
 
 
 def get_sampler(name: str) -> Sampler:

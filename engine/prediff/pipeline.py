@@ -126,7 +126,7 @@ class PreDiffForecaster:
         ----------
         context : (B, T_in, H, W, C) observed frames in [0, 1].
         members, steps, sampler, seed : ensemble size, network evaluations (None: the sampler's
-            default, 20 for DPM-Solver++), sampler, and the seed of every member's noise.
+            default, 20 for the default sampler), sampler, and the seed of every member's noise.
         n_sigma : knowledge-control strength n in [-4, 4] (sigma units); None samples unguided.
         anticipated : forecast mode: the deterministic forecast (B, T_out, H, W, C) or its
             average intensity (B,).

@@ -28,12 +28,17 @@ def test_every_registered_sampler_draws_finite_samples_of_the_requested_shape(na
 
 
 def test_unknown_sampler_lists_the_valid_names():
-    with pytest.raises(ValueError, match="sampler: expected one of ddim, ddpm, dpm_solver_pp, got 'euler'"):
+    with pytest.raises(ValueError, match="sampler: expected one of ddim, ddim_eta1, ddpm, dpm_solver_pp, got 'euler'"):
         get_sampler("euler")
 
 
-def test_default_is_dpm_solver_pp_with_20_steps():
-    assert DEFAULT_SAMPLER == "dpm_solver_pp" and get_sampler(DEFAULT_SAMPLER).default_steps == 20
+def test_default_is_ddim_eta1_with_20_steps_which_takes_the_strided_ddpm_posterior_step(gaussian):
+    assert DEFAULT_SAMPLER == "ddim_eta1" and get_sampler(DEFAULT_SAMPLER).default_steps == 20
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(1))
+    runs = [sample(gaussian.eps, SHAPE, gaussian.schedule, name, steps=20, initial_noise=noise,
+                   generator=torch.Generator().manual_seed(2)) for name in (DEFAULT_SAMPLER, "ddpm")]
+    assert runs[0].network_calls == runs[1].network_calls == 20
+    torch.testing.assert_close(runs[0].latents, runs[1].latents, rtol=1e-4, atol=1e-5)
 
 
 def test_timesteps_cover_every_step_or_a_quadratic_grid():

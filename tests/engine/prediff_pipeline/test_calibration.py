@@ -60,7 +60,7 @@ def _windows():
     return contexts, rng.uniform(0, 1, (3, T_OUT, FRAME, FRAME, 1)).astype(np.float32)
 
 
-RISING_SEED, FALLING_SEED = 2, 0  # random tiny sets whose readings and decoded intensities rise / fall together
+RISING_SEED, FALLING_SEED = 2, 4  # random tiny sets (default sampler) whose readings and decoded intensities rise / fall together
 
 
 def test_calibrating_fits_the_decoded_intensity_of_the_sets_own_samples():
