@@ -155,11 +155,12 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
             achieved[i, rows], target[i, rows] = out.achieved.cpu().numpy(), out.target.cpu().numpy()
             _report(progress, f"knowledge control n={n:+g}", i * len(windows) + rows.stop, total)
     error = (achieved - target) / sigma  # (n, N) in sigma units
-    rising = np.all(np.diff(achieved, axis=0) > 0, axis=0)  # (N,) monotone in n, window by window
+    steps_up = np.diff(achieved, axis=0) > 0  # (n - 1, N)
+    rising = steps_up.all(axis=0)  # (N,) monotone in n, window by window
     # Targets clipped at 0 coincide for a weak storm's negative n: only steps whose targets differ
     # can rise, so they are counted apart.
     differ = np.diff(target, axis=0) > 0  # (n - 1, N)
-    rising_steps = int((np.diff(achieved, axis=0) > 0)[differ].sum())
+    rising_steps = int(steps_up[differ].sum())
     central = [i for i, n in enumerate(n_values) if abs(n) <= 2]
     rows = [{"n": float(n), "achieved": float(achieved[i].mean()), "target": float(target[i].mean()),
              "mean_error_sigma": float(error[i].mean()), "mean_abs_error_sigma": float(np.abs(error[i]).mean())}

@@ -49,8 +49,8 @@ def _cmd_prediff_skill(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from ..diffusion.samplers import DEFAULT_SAMPLER
     from ..bench import prediff_skill as skill
+    from ..diffusion.samplers import DEFAULT_SAMPLER
     from ..evaluation.run import data_root
     from ..forecast import Forecaster
     from ..metrics.suites import to_jsonable

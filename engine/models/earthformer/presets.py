@@ -41,8 +41,9 @@ NBODY = EarthformerConfig(
 # Demo models this project trains on the embedded synthetic data on a 2-core CPU: SEVIR at
 # 96 x 96 (384 max-pooled by 4) and a narrower ICAR-ENSO model. The storm model's stem downsamples
 # by 8 to a 12 x 12 grid (the published one by 12): a training step then took 2.0 s on one core
-# at batch 4, where a stem downsampling by 4 (24 x 24) took 5.2 s for the same parameter count. No dropout: on this CPU drawing
-# the dropout masks took about a third of each training step (measured with torch.profiler).
+# at batch 4, where a stem downsampling by 4 (24 x 24) took 5.2 s for the same parameter count.
+# No dropout: on this CPU drawing the dropout masks took about a third of each training step
+# (measured with torch.profiler).
 _NO_DROPOUT = dict(attn_drop=0.0, proj_drop=0.0, ffn_drop=0.0)
 SEVIR_DEMO = EarthformerConfig(
     input_shape=(13, 96, 96, 1), target_shape=(12, 96, 96, 1), base_units=48, **_NO_DROPOUT,

@@ -60,7 +60,8 @@ def _windows():
     return contexts, rng.uniform(0, 1, (3, T_OUT, FRAME, FRAME, 1)).astype(np.float32)
 
 
-RISING_SEED, FALLING_SEED = 2, 4  # random tiny sets (default sampler) whose readings and decoded intensities rise / fall together
+# Random tiny sets whose readings and decoded intensities rise / fall together (default sampler).
+RISING_SEED, FALLING_SEED = 2, 4
 
 
 def test_calibrating_fits_the_decoded_intensity_of_the_sets_own_samples():
