@@ -38,7 +38,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         raise ValueError("--source/--root: expected --data sevir or --data icar-enso with them")
     summary = run(RunRequest(out=args.out, model=args.model, data=data, recipe=args.recipe, overrides=overrides,
                              resume=args.resume, device=args.device, progress=not args.no_progress,
-                             autoencoder=args.autoencoder))
+                             autoencoder=args.autoencoder, init=args.init))
     best = summary["best_selection"]
     if summary["rank"] == 0:
             print(f"{summary['reason']}: epoch {summary['epoch']}, step {summary['step']}, best selection "
@@ -60,6 +60,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "prediff_{vae,denoiser,alignment}_{demo,sevirlr}) "
                                     "or a YAML file such as configs/train/sevir.yaml")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--init", help="new runs: start from the weights of a trained model directory (config.json + "
+                                   "model.safetensors, same model configuration) and fine-tune them")
     p.add_argument("--autoencoder", help="PreDiff denoiser / alignment stages: directory of the trained "
                                          "prediff_vae checkpoint (e.g. runs/prediff_vae_demo/best), kept frozen")
     group = p.add_argument_group("training overrides (default: the recipe's)")

@@ -18,7 +18,7 @@ from .config import ObjectiveConfig, TrainConfig
 from .data import DataSpec, build_datasets, resolve_spec
 from .logs import environment, write_run
 from .loop import Trainer
-from .objectives import build_objective
+from .objectives import Supervised, build_objective
 from .setup import build_model, check_shapes, load_recipe, model_config_from_spec
 from .tasks import task_for
 
@@ -40,6 +40,7 @@ class RunRequest:
     device: str | None = None
     progress: bool = True
     autoencoder: str | None = None
+    init: str | None = None
 
 
 def _new_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataSpec, dict]:
@@ -81,6 +82,9 @@ def _resumed_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataS
     objective = ObjectiveConfig.from_dict(meta.get("objective") or {})
     if request.autoencoder is not None and request.autoencoder != objective.autoencoder:
         conflicts.append(f"autoencoder (checkpoint {objective.autoencoder!r}, asked {request.autoencoder!r})")
+    stored_init = (meta.get("init") or {}).get("path")
+    if request.init is not None and request.init != stored_init:
+        conflicts.append(f"init (checkpoint {stored_init!r}, asked {request.init!r})")
     if conflicts:
         raise ValueError(f"resume: a resumed run keeps its checkpoint's settings; these differ: {'; '.join(conflicts)} "
                          f"(only {', '.join(RESUME_OVERRIDES)} may change)")
@@ -115,6 +119,29 @@ def _check_same_autoencoder(stored: dict | None, current: dict | None) -> None:
                              f"{key} is {str(current.get(key))[:12]}... (it was retrained or replaced)")
 
 
+def initialise_from(model, family: str, model_config: Any, directory: str) -> dict[str, Any]:
+    """Load a trained model's weights (``config.json`` + ``model.safetensors``) into ``model``.
+
+    A new run then fine-tunes them with its own schedule and a fresh optimizer. The saved model
+    must have this run's family and configuration. Returns what run.json records: the path and
+    the weights' hash.
+    """
+    from ..models.checkpoint import load_checkpoint, read_config
+    from .loop import state_hash
+
+    try:
+        saved_family, saved_config, _ = read_config(directory)
+        if saved_family != family:
+            raise ValueError(f"expected a {family} model, got a {saved_family} model")
+        if saved_config != model_config:
+            raise ValueError(f"expected this run's {family} configuration, got another one")
+        saved = load_checkpoint(directory)
+    except (OSError, ValueError) as err:
+        raise ValueError(f"--init {directory}: {err}") from None
+    model.load_state_dict(saved.state_dict())
+    return {"path": str(directory), "weights_sha256": state_hash(model)}
+
+
 def run(request: RunRequest) -> dict[str, Any]:
     """Train as requested; return the Trainer's summary (this rank's)."""
     out = Path(request.out)
@@ -135,17 +162,22 @@ def run(request: RunRequest) -> dict[str, Any]:
             raise ValueError(f"--autoencoder: expected a prediff_denoiser or prediff_alignment model with it, "
                              f"got a {family} model (it trains without an autoencoder)")
         objective = build_objective(family, model_config, info["objective"], config)
+        supervised = None
         if objective is None:  # forecasters: the data task defines input, target and scores
             spec = resolve_spec(data, getattr(model_config, "input_shape", None),
                                 getattr(model_config, "target_shape", None))
             train_set, val_set = build_datasets(spec)
             task = task_for(spec)
+            supervised = Supervised(task, info["objective"].threshold_weights)
         else:
             spec = objective.resolve(data)
             train_set, val_set = objective.datasets(spec)
             task = None
         config.accumulation(ctx.world_size)  # fails early when the total batch does not divide
         model = build_model(family, model_config, config.seed)
+        init = None
+        if request.init is not None and not request.resume:
+            init = initialise_from(model, family, model_config, request.init)
         if objective is None:
             check_shapes(model, task, train_set[0])
         else:
@@ -156,6 +188,10 @@ def run(request: RunRequest) -> dict[str, Any]:
         if objective is not None:
             metadata.update(objective=info["objective"].to_dict(), **objective.metadata())
             _check_same_autoencoder(info.get("autoencoder"), metadata.get("autoencoder"))
+        elif supervised.threshold_weights:  # unweighted forecasters' checkpoints keep their old keys
+            metadata["objective"] = info["objective"].to_dict()
+        if init is not None:
+            metadata["init"] = init
         if ctx.is_main:
             out.mkdir(parents=True, exist_ok=True)
             document = {"resumed": request.resume, "model": {"spec": metadata["model_spec"], "family": family,
@@ -164,11 +200,12 @@ def run(request: RunRequest) -> dict[str, Any]:
                         "data": metadata["resolved_data"], "samples": {"train": len(train_set), "val": len(val_set)},
                         "train": metadata["train"], "recipe": metadata["recipe"], "seed": config.seed,
                         "environment": environment(ctx.world_size, ctx.device)}
-            if objective is not None:  # forecasters' run.json keeps its old keys
-                document.update({k: metadata[k] for k in ("objective", "autoencoder") if k in metadata})
+            # forecasters' run.json keeps its old keys unless a run is weighted or initialised
+            document.update({k: metadata[k] for k in ("objective", "autoencoder", "init") if k in metadata})
             write_run(out, document)
         trainer = Trainer(model, task, train_set, val_set, config, out, ctx, resume=request.resume,
-                          metadata=metadata, progress=request.progress, objective=objective)
+                          metadata=metadata, progress=request.progress,
+                          objective=objective if objective is not None else supervised)
         summary = {"rank": ctx.rank, **trainer.fit()}
         ranks = out / RANKS_DIR
         ranks.mkdir(parents=True, exist_ok=True)  # every rank's final weights hash: they must agree

@@ -2,7 +2,8 @@
 
 Validation streams the data task's scores (``engine.train.tasks``). The operations are those the
 trainer always ran, in the same order, so runs are bit-for-bit what they were before objectives
-existed.
+existed. With ``threshold_weights`` the loss is the intensity-weighted ("balanced") MSE of Shi et
+al. (NeurIPS 2017): plain MSE lets a model blur away storm cores that cover 1 % of the pixels.
 """
 from __future__ import annotations
 
@@ -15,11 +16,36 @@ from torch import nn
 Autocast = Callable[[], ContextManager]
 
 
-class Supervised:
-    """MSE of a forecaster on a task's (input, target) split; scores from the task."""
+def threshold_weight_map(target: torch.Tensor, thresholds: tuple[float, ...],
+                         weights: tuple[float, ...]) -> torch.Tensor:
+    """Per-pixel weights of a target (any shape, [0, 1] scale; ``thresholds`` on 0-255).
 
-    def __init__(self, task: Any) -> None:
+    A pixel at or above ``thresholds[i]`` and below the next weighs ``weights[i]``; below the first
+    it weighs 1.
+    """
+    if len(weights) != len(thresholds):
+        raise ValueError(f"threshold_weights: expected one weight per threshold {tuple(thresholds)}, "
+                         f"got {len(weights)} ({tuple(weights)})")
+    out = torch.ones_like(target)
+    for threshold, weight in zip(thresholds, weights):  # ascending thresholds: the last reached wins
+        out = torch.where(target >= threshold / 255.0, torch.full_like(target, weight), out)
+    return out
+
+
+class Supervised:
+    """(Weighted) MSE of a forecaster on a task's (input, target) split; scores from the task."""
+
+    def __init__(self, task: Any, threshold_weights: tuple[float, ...] = ()) -> None:
         self.task = task
+        self.threshold_weights = tuple(threshold_weights)
+        if self.threshold_weights:
+            thresholds = getattr(task, "thresholds", None)
+            if thresholds is None:
+                raise ValueError(f"threshold_weights: expected a task with VIL thresholds (SEVIR), got "
+                                 f"{type(task).__name__}")
+            if len(self.threshold_weights) != len(thresholds):
+                raise ValueError(f"threshold_weights: expected one weight per threshold {tuple(thresholds)}, "
+                                 f"got {len(self.threshold_weights)} ({self.threshold_weights})")
 
     @property
     def selection(self) -> str:
@@ -36,7 +62,11 @@ class Supervised:
         with autocast():
             pred = model(x)
         pred = pred if pred.dtype == torch.float64 else pred.float()  # the loss in fp32 under autocast
-        return F.mse_loss(pred, y.to(pred.dtype))
+        y = y.to(pred.dtype)
+        if not self.threshold_weights:
+            return F.mse_loss(pred, y)
+        weight = threshold_weight_map(y, self.task.thresholds, self.threshold_weights)
+        return (weight * (pred - y) ** 2).mean()
 
     def init(self) -> Any:
         return self.task.init()
