@@ -90,7 +90,8 @@ def _resumed_settings(request: RunRequest) -> tuple[TrainConfig, str, Any, DataS
                          f"(only {', '.join(RESUME_OVERRIDES)} may change)")
     config = replace(stored, **{k: v for k, v in request.overrides.items() if k in RESUME_OVERRIDES})
     return config, family, model_config, data, {"recipe": meta.get("recipe"), "model_spec": meta.get("model_spec"),
-                                                "objective": objective, "autoencoder": meta.get("autoencoder")}
+                                                "objective": objective, "autoencoder": meta.get("autoencoder"),
+                                                "init": meta.get("init")}
 
 
 def _ensure_demo(data: DataSpec) -> None:
@@ -175,7 +176,7 @@ def run(request: RunRequest) -> dict[str, Any]:
             task = None
         config.accumulation(ctx.world_size)  # fails early when the total batch does not divide
         model = build_model(family, model_config, config.seed)
-        init = None
+        init = info.get("init")  # a resumed run keeps the record of where its first start came from
         if request.init is not None and not request.resume:
             init = initialise_from(model, family, model_config, request.init)
         if objective is None:

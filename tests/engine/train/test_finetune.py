@@ -10,6 +10,7 @@ import torch.nn.functional as F
 
 from engine.cli import main
 from engine.models.checkpoint import load_checkpoint, save_checkpoint
+from engine.train.checkpoints import checkpoint_path, load_training_state
 from engine.train.config import ObjectiveConfig
 from engine.train.loop import state_hash
 from engine.train.objectives.supervised import Supervised, threshold_weight_map
@@ -101,6 +102,8 @@ def test_a_weighted_fine_tune_records_its_start_and_loss_and_resumes(tiny_root, 
     assert run["objective"]["threshold_weights"] == list(WEIGHTS)
     assert main([*second, "--resume", "--max-minutes", "0"]) == 0
     assert "finished: epoch 2" in capsys.readouterr().out
+    state = load_training_state(checkpoint_path(tmp_path / "second"))
+    assert state["metadata"]["init"] == run["init"]  # still known after the resume
     with pytest.raises(SystemExit):
         main([*second[:-len(data) - 2], "--init", str(tmp_path / "other"), *data, "--resume"])
     assert "init (checkpoint" in capsys.readouterr().err
