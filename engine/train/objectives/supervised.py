@@ -16,6 +16,13 @@ from torch import nn
 Autocast = Callable[[], ContextManager]
 
 
+def check_threshold_weights(thresholds: tuple[float, ...], weights: tuple[float, ...]) -> None:
+    """ValueError unless there is one weight per threshold."""
+    if len(weights) != len(thresholds):
+        raise ValueError(f"threshold_weights: expected one weight per threshold {tuple(thresholds)}, "
+                         f"got {len(weights)} ({tuple(weights)})")
+
+
 def threshold_weight_map(target: torch.Tensor, thresholds: tuple[float, ...],
                          weights: tuple[float, ...]) -> torch.Tensor:
     """Per-pixel weights of a target (any shape, [0, 1] scale; ``thresholds`` on 0-255).
@@ -23,9 +30,7 @@ def threshold_weight_map(target: torch.Tensor, thresholds: tuple[float, ...],
     A pixel at or above ``thresholds[i]`` and below the next weighs ``weights[i]``; below the first
     it weighs 1.
     """
-    if len(weights) != len(thresholds):
-        raise ValueError(f"threshold_weights: expected one weight per threshold {tuple(thresholds)}, "
-                         f"got {len(weights)} ({tuple(weights)})")
+    check_threshold_weights(thresholds, weights)
     out = torch.ones_like(target)
     for threshold, weight in zip(thresholds, weights):  # ascending thresholds: the last reached wins
         out = torch.where(target >= threshold / 255.0, torch.full_like(target, weight), out)
@@ -43,9 +48,7 @@ class Supervised:
             if thresholds is None:
                 raise ValueError(f"threshold_weights: expected a task with VIL thresholds (SEVIR), got "
                                  f"{type(task).__name__}")
-            if len(self.threshold_weights) != len(thresholds):
-                raise ValueError(f"threshold_weights: expected one weight per threshold {tuple(thresholds)}, "
-                                 f"got {len(self.threshold_weights)} ({self.threshold_weights})")
+            check_threshold_weights(thresholds, self.threshold_weights)  # before training, not at step 1
 
     @property
     def selection(self) -> str:
