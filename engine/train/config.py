@@ -232,6 +232,7 @@ RECIPES: dict[str, TrainConfig] = {
     "sevir_demo": SEVIR_DEMO,
     "sevir_demo_weighted": SEVIR_DEMO_WEIGHTED,
     "sevir_demo_weighted_ema": SEVIR_DEMO_WEIGHTED_EMA,
+    "sevir_demo_weighted_mild": SEVIR_DEMO_WEIGHTED,
     "icar_enso_demo": ICAR_ENSO_DEMO,
     "unet_sevir_demo": UNET_SEVIR_DEMO,
     "convlstm_sevir_demo": CONVLSTM_SEVIR_DEMO,
@@ -251,6 +252,8 @@ OBJECTIVE_RECIPES: dict[str, ObjectiveConfig] = {
     # Shi et al.'s weights 1, 2, 5, 10, 30 (rain rate bins) spread over the six VIL thresholds
     "sevir_demo_weighted": ObjectiveConfig(threshold_weights=(2.0, 5.0, 10.0, 20.0, 30.0, 30.0)),
     "sevir_demo_weighted_ema": ObjectiveConfig(threshold_weights=(2.0, 5.0, 10.0, 20.0, 30.0, 30.0)),
+    # light rain unweighted (the weights above paint too much of it: BIAS-16 1.17), cores still boosted
+    "sevir_demo_weighted_mild": ObjectiveConfig(threshold_weights=(1.0, 3.0, 8.0, 15.0, 25.0, 30.0)),
     "prediff_vae_sevirlr": ObjectiveConfig(kl_weight=1e-6, disc_start=50_001, augment=True),
     "prediff_denoiser_sevirlr": ObjectiveConfig(autoencoder="runs/prediff_vae_sevirlr/best"),
     "prediff_alignment_sevirlr": ObjectiveConfig(autoencoder="runs/prediff_vae_sevirlr/best"),
