@@ -37,13 +37,17 @@ def _panel_player(panels: Sequence[tuple[str, np.ndarray, str]], lead_minutes: S
     h, w = panels[0][1].shape[1:]
     x, y = np.arange(w) * km_per_pixel, np.arange(h) * km_per_pixel
     ticks = {"tickvals": list(VIL_THRESHOLDS), "ticktext": [f"{v:.2g}" for v in vil_kg_m2(np.asarray(VIL_THRESHOLDS))]}
+    # One full-height colour bar per kind, side by side: stacked half-height bars crowded the VIL
+    # ticks 133 / 160 / 181 into each other on a one-row figure.
+    kinds = list(dict.fromkeys(kind for _, _, kind in panels))
+    bar_x = {kind: 1.01 + 0.08 * k for k, kind in enumerate(kinds)}
     shown_bars: set[str] = set()
     for i, (name, movie, kind) in enumerate(panels):
         style = ({"zmin": 0, "zmax": 255, "colorscale": plotly_colorscale(),
-                  "colorbar": {"title": {"text": "kg/m²"}, "len": 0.5, "y": 0.75, **ticks},
+                  "colorbar": {"title": {"text": "kg/m²"}, "x": bar_x[kind], **ticks},
                   "hovertemplate": "x %{x} km, y %{y} km<br>VIL %{z}<extra></extra>"} if kind == "vil" else
                  {"zmin": 0.0, "zmax": 1.0, "colorscale": PROBABILITY_COLORSCALE,
-                  "colorbar": {"title": {"text": "P"}, "len": 0.5, "y": 0.25},
+                  "colorbar": {"title": {"text": "P"}, "x": bar_x[kind]},
                   "hovertemplate": "x %{x} km, y %{y} km<br>probability %{z:.2f}<extra></extra>"})
         style["showscale"] = kind not in shown_bars
         shown_bars.add(kind)
@@ -59,7 +63,7 @@ def _panel_player(panels: Sequence[tuple[str, np.ndarray, str]], lead_minutes: S
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
         title={"text": f"{title} · lead {labels[0]}".strip(" ·")}, height=80 + panel_height * rows,
-        margin={"l": 40, "r": 20, "t": 70, "b": 20},
+        margin={"l": 40, "r": 20 + 60 * (len(kinds) - 1), "t": 70, "b": 20},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 0, "xanchor": "left", "yanchor": "top",
                       "pad": {"t": 50, "r": 10}, "showactive": False,
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
