@@ -123,7 +123,7 @@ SCENARIO_FORECAST, SCENARIO_HINDCAST = "forecast", "hindcast"  # where mu comes 
 
 SCENARIO_SET = "scenario_set"  # label of a PreDiff set; None = the first listed
 SCENARIO_SOURCE = "scenario_source"
-SCENARIO_EVENT = "scenario_event"  # None = the first test-split event
+SCENARIO_EVENT = "scenario_event"  # None = the first test-split storm event
 SCENARIO_START = "scenario_start"  # first context frame; None = the event's middle window
 SCENARIO_MEMBERS = "scenario_members"
 SCENARIO_CONTROL = "scenario_control"  # knowledge control on/off

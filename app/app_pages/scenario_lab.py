@@ -68,11 +68,9 @@ def _event_picker(label: str):
     if table.empty:
         st.warning(f"The source {source!r} lists no usable VIL events.", icon=":material/warning:")
         return None
-    splits = dict(zip(table["id"], table["split"]))
-    ids = sorted(splits, key=lambda i: (splits[i] != "test", i))  # test-split events first: unseen in training
+    ids, labels = services.event_choices(table)
     _choose(state.SCENARIO_EVENT, ids)
-    event_id = st.sidebar.selectbox("Storm event", ids, key=state.SCENARIO_EVENT,
-                                    format_func=lambda i: f"{i} ({splits[i]})")
+    event_id = st.sidebar.selectbox("Storm event", ids, key=state.SCENARIO_EVENT, format_func=labels.get)
     try:
         event = storms.storm_event(source, event_id)
     except ValueError as error:

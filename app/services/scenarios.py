@@ -40,6 +40,21 @@ class Scenario:
     scores: dict  # CRPS and MAE (ensemble mean) of PreDiff, MAE of the deterministic forecast
 
 
+# ============================================================================= events
+def event_choices(table) -> tuple[list[str], dict[str, str]]:
+    """(ids in picker order, label per id) of a storm-event table (columns id, split, event_type).
+
+    Test-split events come first (unseen in training) and among them storm reports (Hail,
+    Tornado, ...) before random patches, which are mostly weak: a demo of extreme scenarios
+    starts on a storm. Labels name the report type and the split, e.g. "S630276 · Hail (test)".
+    """
+    splits = dict(zip(table["id"], table["split"]))
+    types = {i: t for i, t in zip(table["id"], table["event_type"]) if isinstance(t, str) and t}
+    ids = sorted(splits, key=lambda i: (splits[i] != "test", i not in types, i))
+    labels = {i: f"{i} · {types[i]} ({splits[i]})" if i in types else f"{i} ({splits[i]})" for i in ids}
+    return ids, labels
+
+
 # ============================================================================= sets
 @st.cache_data(max_entries=4, show_spinner=False)
 def _sets(stamp: tuple) -> tuple[list, list[str]]:

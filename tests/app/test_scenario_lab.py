@@ -131,3 +131,27 @@ def test_a_mismatched_set_is_reported_and_the_good_one_still_works(home, isolate
     assert "bad (Test models)" in warning and "the denoiser expects (8, 8, 4)" in warning
     assert at.selectbox(key=state.SCENARIO_SET).options == ["tiny"]
     assert not _errors(_run(at)) and calls == [2]
+
+
+def test_event_choices_put_test_storm_reports_first():
+    import pandas as pd
+
+    table = pd.DataFrame({
+        "id": ["S2", "R1", "S9", "R5", "S3"],
+        "split": ["train", "test", "test", "test", "val"],
+        "event_type": ["Hail", None, "Tornado", float("nan"), "Flash Flood"],
+    })
+    ids, labels = scenario_services.event_choices(table)
+    assert ids == ["S9", "R1", "R5", "S2", "S3"]  # test storm, test random, then the rest
+    assert labels["S9"] == "S9 · Tornado (test)"
+    assert labels["R5"] == "R5 (test)"
+    assert labels["S2"] == "S2 · Hail (train)"
+
+
+def test_the_event_picker_names_each_report_type(home, isolated):
+    save_tiny_set(isolated / "tiny", pool=6)
+    at = _page(home)
+    assert not at.exception
+    # the tiny storms: R1004 is the one test-split event; the rest are reports of other splits
+    assert at.selectbox(key=state.SCENARIO_EVENT).options == [
+        "R1004 (test)", "S1001 · Hail (train)", "S1002 · Tornado (train)", "S1003 · Flash Flood (val)"]
