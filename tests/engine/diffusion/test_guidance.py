@@ -155,3 +155,24 @@ def test_a_curved_alignment_is_reached_by_few_step_samplers(sampler, steps, gaus
         control = KnowledgeControl(curved, torch.nn.functional.softplus(10 * wanted) / 10)
         z = sample(gaussian.eps, SHAPE, gaussian.schedule, sampler, steps, torch.Generator().manual_seed(0), guidance=control).latents
         assert float((_achieved(z) - wanted).abs().mean()) < 0.1 * gaussian.intensity_std  # measured 0.02
+
+
+def test_overlapped_guidance_gives_the_same_samples_as_sequential(gaussian):
+    """The loop computes the shift on a second thread while the denoiser runs: same numbers, same counts."""
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(5))
+    runs = {}
+    for overlap in (True, False):
+        runs[overlap] = sample(gaussian.eps, SHAPE, gaussian.schedule, "ddim_eta1", 20,
+                               torch.Generator().manual_seed(6), _control(gaussian, 2.0), initial_noise=noise,
+                               overlap_guidance=overlap)
+    assert torch.equal(runs[True].latents, runs[False].latents)
+    assert runs[True].guidance_calls == runs[False].guidance_calls == 20
+
+
+def test_an_error_in_overlapped_guidance_reaches_the_caller(gaussian):
+    def broken(z_t, t):
+        raise ValueError("alignment failed on purpose")
+
+    control = KnowledgeControl(broken, torch.zeros(SHAPE[0]))
+    with pytest.raises(ValueError, match="on purpose"):
+        sample(gaussian.eps, SHAPE, gaussian.schedule, "ddim_eta1", 5, guidance=control, overlap_guidance=True)
