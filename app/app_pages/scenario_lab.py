@@ -148,10 +148,6 @@ def _headline(scenario) -> None:
     mode = "hindcast: μ from the observed future" if scenario.result.mode == "hindcast" else "forecast"
     st.caption(f"{s['members']} members in {s['seconds']:.1f} s ({s['network_calls']} batched network calls), "
                f"{mode}. Frames at {scenario.pool} km per pixel.")
-    if s["goal_px"] is not None and s["goal_px"] < s["target_px"] - 1e-3:
-        st.info(f"No future in the training data is as intense as F0 = {s['target_px']:.1f} (the most intense "
-                f"averages {s['goal_px']:.1f}), and the networks learned nothing more intense: the guidance "
-                f"aims at {s['goal_px']:.1f}, so larger n gives this same ensemble.", icon=":material/trending_up:")
 
 
 def _show(scenario, stale: bool) -> None:

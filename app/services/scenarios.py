@@ -214,7 +214,7 @@ def intensity_figure(scenario: Scenario) -> go.Figure:
         return None if x is None else 255.0 * x
 
     return _figures.intensity_figure(255.0 * r.intensity, scenario.lead_minutes, target=px(r.target), sigma=px(r.sigma),
-                                     mu=px(r.mu), goal=px(r.goal), observed=255.0 * scenario.observed.mean(axis=(1, 2)),
+                                     mu=px(r.mu), observed=255.0 * scenario.observed.mean(axis=(1, 2)),
                                      deterministic=255.0 * scenario.deterministic.mean(axis=(1, 2)),
                                      deterministic_name=scenario.deterministic_name)
 
@@ -225,5 +225,4 @@ def summary(scenario: Scenario) -> dict:
     return {"members": r.frames.shape[0], "target_px": None if r.target is None else 255.0 * r.target,
             "mu_px": None if r.mu is None else 255.0 * r.mu, "sigma_px": 255.0 * r.sigma,
             "achieved_px": 255.0 * r.achieved, "mu_source": r.mu_source, "exceedance": r.exceedance,
-            "goal_px": None if r.goal is None else 255.0 * r.goal,
             "seconds": r.seconds, "network_calls": r.network_calls, "scores": scenario.scores}

@@ -145,7 +145,7 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
     forecaster = PreDiffForecaster(models)
     sigma = models.info.sigma
     achieved = np.zeros((len(n_values), len(windows)))
-    target, goal = np.zeros_like(achieved), np.zeros_like(achieved)
+    target = np.zeros_like(achieved)
     total = len(n_values) * len(windows)
     for i, n in enumerate(n_values):
         for k, rows in enumerate(windows.batches(batch)):
@@ -153,28 +153,21 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
                                     n_sigma=float(n), mode=mode, observed=torch.as_tensor(windows.futures[rows]),
                                     anticipated=None if anticipated is None else torch.as_tensor(anticipated[rows]))
             achieved[i, rows], target[i, rows] = out.achieved.cpu().numpy(), out.target.cpu().numpy()
-            goal[i, rows] = out.goal.cpu().numpy()
             _report(progress, f"knowledge control n={n:+g}", i * len(windows) + rows.stop, total)
     error = (achieved - target) / sigma  # (n, N) in sigma units
-    change = np.diff(achieved, axis=0)  # (n - 1, N)
-    steps_up = change > 0
-    rising = steps_up.all(axis=0)  # (N,) strictly rising over every step of n, window by window
-    # Where two n have the same goal (targets clipped at 0 for a weak storm's negative n, or capped
-    # at the training maximum for a strong storm's positive n) the guidance is the same and so are
-    # the samples: only steps whose goals differ can rise, so they are counted apart.
-    differ = np.diff(goal, axis=0) > 0  # (n - 1, N)
+    steps_up = np.diff(achieved, axis=0) > 0  # (n - 1, N)
+    rising = steps_up.all(axis=0)  # (N,) monotone in n, window by window
+    # Targets clipped at 0 coincide for a weak storm's negative n: only steps whose targets differ
+    # can rise, so they are counted apart.
+    differ = np.diff(target, axis=0) > 0  # (n - 1, N)
     rising_steps = int(steps_up[differ].sum())
-    # Monotone: rises at every step whose goals differ and never falls (equal goals: equal means).
-    monotone = np.where(differ, steps_up, change >= 0).all(axis=0)  # (N,)
     central = [i for i, n in enumerate(n_values) if abs(n) <= 2]
     rows = [{"n": float(n), "achieved": float(achieved[i].mean()), "target": float(target[i].mean()),
              "mean_error_sigma": float(error[i].mean()), "mean_abs_error_sigma": float(np.abs(error[i]).mean())}
             for i, n in enumerate(n_values)]
     worst = max((abs(rows[i]["mean_error_sigma"]) for i in central), default=float("nan"))
     return {"windows": len(windows), "members": members, "mode": mode, "sigma": sigma,
-            "guidance_scale": models.info.guidance_scale, "training_max": float(models.info.train_values[-1]),
-            "rows": rows, "achieved": achieved, "target": target, "goal": goal,
-            "strictly_rising_windows": int(rising.sum()), "monotone_windows": int(monotone.sum()),
-            "all_monotone": bool(monotone.all()), "never_falling_windows": int((change >= 0).all(axis=0).sum()),
-            "rising_steps": rising_steps, "steps_with_distinct_goals": int(differ.sum()),
+            "guidance_scale": models.info.guidance_scale, "rows": rows, "achieved": achieved, "target": target,
+            "monotone_windows": int(rising.sum()), "all_monotone": bool(rising.all()),
+            "rising_steps": rising_steps, "steps_with_distinct_targets": int(differ.sum()),
             "worst_central_error_sigma": worst, "central_within_tolerance": worst <= TARGET_TOLERANCE}

@@ -5,8 +5,7 @@
       -> autoencoder.decode, clipped to [0, 1] -> (M, B, T_out, H, W, 1)
 
 Knowledge control (PreDiff section 4) steers every member toward the future average intensity
-F0 = mu + n * sigma (clipped at 0: an average intensity is never negative; aimed at no higher
-than the training split's most intense future, which is all the networks can draw). mu is the
+F0 = mu + n * sigma (clipped at 0: an average intensity is never negative). mu is the
 *anticipated* average intensity: in ``"forecast"`` mode it comes from a deterministic forecast
 the caller passes in (the Earthformer's), so no future is peeked at; in ``"hindcast"`` mode from
 the observed future (what the paper's evaluation does), and the result says so. sigma is the
@@ -43,8 +42,6 @@ class PreDiffSamples:
     mu_source : where mu came from ("deterministic forecast" or "observed future (hindcast)").
     exceedance : (B,) share of the training split at least as intense as the target (or None).
     latents : (M, B, T_out, h, w, c) the sampled latents the frames were decoded from.
-    goal : (B,) what the guidance steered toward: the target, capped at the most intense future
-        average of the training split (None without knowledge control).
     """
 
     frames: torch.Tensor
@@ -60,7 +57,6 @@ class PreDiffSamples:
     network_calls: int
     seconds: float
     latents: torch.Tensor | None = None
-    goal: torch.Tensor | None = None
 
 
 def alignment_target(target: torch.Tensor, calibration: tuple[float, float]) -> torch.Tensor:
@@ -147,7 +143,7 @@ class PreDiffForecaster:
         context = self._check_context(context)
         batch = context.shape[0]
         chunk = self.chunk_size(members, batch) if chunk_members is None else int(chunk_members)
-        mu = target = goal = guidance = exceedance = None
+        mu = target = guidance = exceedance = None
         if n_sigma is not None:
             if models.alignment is None:
                 raise ValueError("n_sigma: this PreDiff set has no alignment network (alignment/), so knowledge "
@@ -156,11 +152,7 @@ class PreDiffForecaster:
             # An average VIL intensity cannot be negative: a weak storm's mu + n sigma below 0 means "as
             # weak as possible", so the target is clipped at 0 (guidance then pushes toward clear sky).
             target = target_intensity(mu, info.sigma, n_sigma).clamp_min(0.0)
-            # Nor can the networks draw a future more intense than any they were trained on: beyond
-            # the training split's maximum, a harder push only moves latents off the data and the
-            # decoded futures get *weaker* (demo set: n = +4 fell below +2 on a saturated storm).
-            goal = target.clamp_max(info.train_values[-1])
-            aim = alignment_target(goal, info.alignment_calibration)
+            aim = alignment_target(target, info.alignment_calibration)
             guidance = KnowledgeControl(models.alignment, aim.to(self.device), scale=info.guidance_scale)
             exceedance = exceedance_probability(info.train_values, target)
         report = progress or (lambda fraction, message: None)
@@ -184,7 +176,7 @@ class PreDiffForecaster:
                               n_sigma=None if n_sigma is None else float(n_sigma), sigma=info.sigma, mu=mu,
                               target=target, mu_source=None if mu is None else MU_SOURCES[mode],
                               exceedance=exceedance, network_calls=result.network_calls,
-                              seconds=time.perf_counter() - started, latents=result.latents, goal=goal)
+                              seconds=time.perf_counter() - started, latents=result.latents)
 
     def _check_context(self, context: torch.Tensor) -> torch.Tensor:
         context = torch.as_tensor(context, dtype=torch.float32).to(self.device)

@@ -111,15 +111,13 @@ def probability_figure(mean: np.ndarray, probability: np.ndarray, lead_minutes: 
 
 
 def intensity_figure(intensity: np.ndarray, lead_minutes: Sequence[float], *, target: float | None = None,
-                     sigma: float | None = None, mu: float | None = None, goal: float | None = None,
-                     observed: np.ndarray | None = None,
+                     sigma: float | None = None, mu: float | None = None, observed: np.ndarray | None = None,
                      deterministic: np.ndarray | None = None, deterministic_name: str = "Deterministic") -> go.Figure:
     """Each member's average intensity by lead (pixel units 0..255) against the target band.
 
     intensity : (M, T) per-member frame means; observed, deterministic : (T,) the same for the
     observed future and the deterministic forecast. target, mu, sigma : F0 = mu + n sigma, drawn as
     a line with a band of +-0.5 sigma (the tolerance on the achieved mean); all in pixel units.
-    goal : what the guidance aimed at when below the target (the training maximum), dashed.
     """
     intensity = np.asarray(intensity, dtype=float)
     if intensity.ndim != 2 or intensity.shape[1] != len(lead_minutes):
@@ -131,9 +129,6 @@ def intensity_figure(intensity: np.ndarray, lead_minutes: Sequence[float], *, ta
         fig.add_hrect(y0=low, y1=high, fillcolor="orange", opacity=0.2, line_width=0,
                       annotation_text=f"target F0 ± {TARGET_BAND_SIGMA:g}σ", annotation_position="top left")
         fig.add_hline(y=target, line={"color": "darkorange", "width": 2})
-    if goal is not None and target is not None and goal < target - 1e-6:
-        fig.add_hline(y=goal, line={"color": "darkorange", "dash": "dash"}, annotation_position="bottom left",
-                      annotation_text="aimed at: the most intense training future")
     if mu is not None:
         fig.add_hline(y=mu, line={"color": "grey", "dash": "dash"}, annotation_text="μ (anticipated)",
                       annotation_position="bottom right")

@@ -87,17 +87,6 @@ def test_with_a_tiny_set_an_ensemble_runs_and_is_drawn(home, isolated, calls):
     assert any(m.label == "Target F0 = μ + nσ" for m in at.metric)
 
 
-def test_a_target_beyond_the_training_maximum_says_what_the_guidance_aimed_at(home, isolated, calls):
-    save_tiny_set(isolated / "tiny", pool=6)  # training futures average at most 0.2 (51 in pixels)
-    at = _run(_page(home, **{state.SCENARIO_N: 4.0}))
-    assert not at.exception and not _errors(at)
-    notes = [i.value for i in at.info if "No future in the training data" in i.value]
-    assert len(notes) == 1 and "aims at 51.0" in notes[0]
-    assert any(m.label == "P(at least F0) in training" and m.value == "0.0 %" for m in at.metric)
-    annotations = [a.get("text") for a in plotly_specs(at)[2]["layout"].get("annotations", [])]
-    assert "aimed at: the most intense training future" in annotations
-
-
 def test_the_threshold_slider_never_resamples(home, isolated, calls):
     save_tiny_set(isolated / "tiny", pool=6)
     at = _run(_page(home))

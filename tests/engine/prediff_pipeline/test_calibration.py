@@ -47,7 +47,7 @@ def test_guidance_aims_the_alignment_network_at_the_calibrated_reading(monkeypat
 
     monkeypatch.setattr(pipeline, "KnowledgeControl", capture)
     context = torch.rand((2, T_IN, FRAME, FRAME, 1), generator=torch.Generator().manual_seed(0))
-    mu = torch.tensor([0.05, 0.1])  # F0 below the training maximum 0.2
+    mu = torch.tensor([0.05, 0.2])
     out = PreDiffForecaster(models).sample(context, members=2, steps=2, n_sigma=1.0, anticipated=mu)
     f0 = mu + models.info.sigma
     torch.testing.assert_close(out.target, f0)  # the target the user asked for

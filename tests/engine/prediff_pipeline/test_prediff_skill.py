@@ -53,14 +53,8 @@ def test_hindcast_targets_are_observed_means_moved_by_n_sigma_and_unguided_rows_
     # Same seeds and no guidance: every n draws the same ensemble, so the achieved means coincide,
     # no window rises with n, and the errors differ by exactly the target steps.
     np.testing.assert_array_equal(result["achieved"][0], result["achieved"][2])
-    assert result["strictly_rising_windows"] == 0 and result["rising_steps"] == 0
-    assert result["never_falling_windows"] == len(windows)
-    # goals: the targets capped at the training maximum; equal goals count as ties, not as rises
-    np.testing.assert_allclose(result["goal"], np.minimum(result["target"], models.info.train_values[-1]), rtol=1e-6)
-    differ = int((np.diff(result["goal"], axis=0) > 0).sum())
-    assert result["steps_with_distinct_goals"] == differ > 0
-    assert result["monotone_windows"] == int((np.diff(result["goal"], axis=0) <= 0).all(axis=0).sum())
-    assert result["all_monotone"] == (result["monotone_windows"] == len(windows))
+    assert result["monotone_windows"] == 0 and not result["all_monotone"] and result["rising_steps"] == 0
+    assert result["steps_with_distinct_targets"] == int((np.diff(result["target"], axis=0) > 0).sum()) > 0
     errors = [row["mean_error_sigma"] for row in result["rows"]]
     steps = (result["target"][2] - result["target"][0]).mean() / sigma  # 4 where no target is clipped
     assert errors[0] - errors[2] == pytest.approx(steps, abs=1e-4) and 0 < steps <= 4 + 1e-6
