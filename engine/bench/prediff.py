@@ -46,6 +46,7 @@ class PreDiffTiming:
     threads: int
     load_average: float
     runs: list[float] = field(default_factory=list)
+    sequential: float | None = None  # median seconds with the guidance after the denoiser, if timed
 
     @property
     def seconds_per_call(self) -> float:
@@ -72,33 +73,47 @@ def bench_models(directory: str | Path | None) -> tuple[PreDiffModels, str, bool
     return PreDiffModels.from_directory(directory), str(directory), True
 
 
-def time_ensemble(models: PreDiffModels, members: int = 8, steps: int | None = None, sampler: str = DEFAULT_SAMPLER,
-                  guided: bool = True, repeats: int = 3, seed: int = 0) -> tuple[float, dict[str, float], int, list[float]]:
-    """(median seconds, median stage seconds, network calls, every run) of ``members`` futures of one context."""
+def _one_ensemble(forecaster: PreDiffForecaster, context: torch.Tensor, anticipated: torch.Tensor, members: int,
+                  steps: int | None, sampler: str, guided: bool, seed: int,
+                  overlap_guidance: bool | None) -> tuple[float, dict[str, float], int]:
+    """(seconds, stage seconds, network calls) of one ensemble call."""
+    marks: dict[str, float] = {}
+
+    def progress(fraction: float, message: str) -> None:
+        key = "start" if fraction == 0 else "decode" if message.startswith("Decoding") else None
+        if key:
+            marks[key] = time.perf_counter()
+
+    started = time.perf_counter()
+    out = forecaster.sample(context, members=members, steps=steps, sampler=sampler, seed=seed,
+                            n_sigma=1.0 if guided and forecaster.models.alignment is not None else None,
+                            anticipated=anticipated, progress=progress, overlap_guidance=overlap_guidance)
+    ended = time.perf_counter()
+    return ended - started, {"denoise": marks["decode"] - marks["start"], "decode": ended - marks["decode"]}, \
+        out.network_calls
+
+
+def time_ensembles(models: PreDiffModels, variants: dict[str, bool | None], members: int = 8, steps: int | None = None,
+                   sampler: str = DEFAULT_SAMPLER, guided: bool = True, repeats: int = 3,
+                   seed: int = 0) -> dict[str, tuple[float, dict[str, float], int, list[float]]]:
+    """Per variant (name -> ``overlap_guidance``): (median seconds, median stage seconds, network
+    calls, every run) of ``members`` futures of one context. Variants take turns within every
+    repeat, so a machine that speeds up or slows down meanwhile affects them alike."""
     forecaster = PreDiffForecaster(models)
     t_in, (h, w, c) = models.context_frames, models.frame_shape
     context = torch.rand((1, t_in, h, w, c), generator=torch.Generator().manual_seed(seed))
     anticipated = context[:, -1:].expand(-1, models.target_frames, -1, -1, -1)  # persistence
-    runs, stages, calls = [], [], 0
-    for _ in range(repeats + 1):  # the first run warms up allocator and kernels
-        marks: dict[str, float] = {}
-
-        def progress(fraction: float, message: str, marks: dict = marks) -> None:
-            key = "start" if fraction == 0 else "decode" if message.startswith("Decoding") else None
-            if key:
-                marks[key] = time.perf_counter()
-
-        started = time.perf_counter()
-        out = forecaster.sample(context, members=members, steps=steps, sampler=sampler, seed=seed,
-                                n_sigma=1.0 if guided and models.alignment is not None else None,
-                                anticipated=anticipated, progress=progress)
-        ended = time.perf_counter()
-        calls = out.network_calls
-        runs.append(ended - started)
-        stages.append({"encode+denoise": marks["decode"] - marks["start"], "decode": ended - marks["decode"]})
-    runs, stages = runs[1:], stages[1:]
-    median = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
-    return statistics.median(runs), {"denoise": median["encode+denoise"], "decode": median["decode"]}, calls, runs
+    runs: dict[str, list] = {name: [] for name in variants}
+    for repeat in range(repeats + 1):  # the first round warms up allocator and kernels
+        for name, overlap in variants.items():
+            run = _one_ensemble(forecaster, context, anticipated, members, steps, sampler, guided, seed, overlap)
+            if repeat:
+                runs[name].append(run)
+    result = {}
+    for name, done in runs.items():
+        stages = {k: statistics.median(r[1][k] for r in done) for k in done[0][1]}
+        result[name] = (statistics.median(r[0] for r in done), stages, done[0][2], [r[0] for r in done])
+    return result
 
 
 def network_calls(sampler: str, steps: int | None, num_steps: int = 1000) -> int:
@@ -111,8 +126,17 @@ def network_calls(sampler: str, steps: int | None, num_steps: int = 1000) -> int
 
 
 def bench_prediff(directory: str | Path | None = None, members: int = 8, steps: int | None = None,
-                  sampler: str = DEFAULT_SAMPLER, guided: bool = True, repeats: int = 3) -> PreDiffTiming:
+                  sampler: str = DEFAULT_SAMPLER, guided: bool = True, repeats: int = 3,
+                  compare_sequential: bool = False) -> PreDiffTiming:
+    """Time the ensemble; with ``compare_sequential`` (guided only) also with the guidance computed
+    after the denoiser instead of beside it, the two taking turns (``PreDiffTiming.sequential``)."""
     models, source, trained = bench_models(directory)
-    seconds, stages, calls, runs = time_ensemble(models, members, steps, sampler, guided, repeats)
-    return PreDiffTiming(source, trained, members, calls, sampler, guided and models.alignment is not None, seconds,
-                         stages, calls, torch.get_num_threads(), os.getloadavg()[0], runs)
+    guided = guided and models.alignment is not None
+    variants: dict[str, bool | None] = {"default": None}
+    if compare_sequential and guided:
+        variants["sequential"] = False
+    timed = time_ensembles(models, variants, members, steps, sampler, guided, repeats)
+    seconds, stages, calls, runs = timed["default"]
+    sequential = timed["sequential"][0] if "sequential" in timed else None
+    return PreDiffTiming(source, trained, members, calls, sampler, guided, seconds, stages, calls,
+                         torch.get_num_threads(), os.getloadavg()[0], runs, sequential)

@@ -20,7 +20,7 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
     if args.members < 1 or args.repeats < 1:
         raise ValueError(f"--members and --repeats: expected at least 1, got {args.members} and {args.repeats}")
     timing = bench_prediff(args.set, args.members, args.steps, args.sampler or DEFAULT_SAMPLER, not args.unguided,
-                           args.repeats)
+                           args.repeats, compare_sequential=not args.unguided and not args.no_compare)
     fast = network_calls(DEFAULT_SAMPLER, None)
     slow = network_calls("ddpm", None)
     if args.json:
@@ -36,6 +36,9 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
           f"{'with' if timing.guided else 'without'} knowledge control: {timing.seconds:.2f} s "
           f"({verdict} the {TARGET_SECONDS:.0f} s target); denoising {timing.stages['denoise']:.2f} s "
           f"({1e3 * timing.seconds_per_call:.0f} ms per batched call), decoding {timing.stages['decode']:.2f} s.")
+    if timing.sequential is not None:
+        print(f"Knowledge control beside the denoiser (default) vs after it, taking turns: {timing.seconds:.2f} s vs "
+              f"{timing.sequential:.2f} s ({timing.sequential / timing.seconds:.2f}x).")
     print(f"Network calls: {DEFAULT_SAMPLER} (default) {fast}, ddpm (published) {slow}: {slow / fast:.0f}x fewer; "
           f"1000-step DDPM would take about {timing.seconds_per_call * slow:.0f} s here (extrapolated per call).")
     return 0
@@ -50,6 +53,8 @@ def add_parser(bench_sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sampler", help="default: the default sampler (ddim_eta1); also dpm_solver_pp, ddim or ddpm")
     p.add_argument("--unguided", action="store_true", help="no knowledge control (n_sigma None)")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--no-compare", action="store_true",
+                   help="guided: skip timing the guidance after the denoiser (sequential) for comparison")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_bench_prediff)

@@ -79,6 +79,7 @@ def sample_ensemble(
     progress: Progress | None = None,
     memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET,
     bytes_per_member: int | None = None,
+    overlap_guidance: bool | None = None,
 ) -> EnsembleResult:
     """Sample ``members`` futures for every context of a batch.
 
@@ -92,6 +93,7 @@ def sample_ensemble(
     guidance : for the B contexts (e.g. KnowledgeControl with target (B,)); tiled per chunk.
     chunk_members : members per denoiser batch (None: all in one call).
     bytes_per_member : working memory of one member; default: latent bytes x ACTIVATION_FACTOR.
+    overlap_guidance : see :func:`~.samplers.sample` (None: on for CPU tensors).
 
     Returns
     -------
@@ -128,6 +130,7 @@ def sample_ensemble(
             report,
             device=context.device,
             dtype=context.dtype,
+            overlap_guidance=overlap_guidance,
         )
         calls += result.network_calls
         outputs.append(result.latents.reshape((k, batch) + latent_shape))

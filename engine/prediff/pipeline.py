@@ -119,7 +119,7 @@ class PreDiffForecaster:
                sampler: Sampler | str = DEFAULT_SAMPLER, seed: int = 0, n_sigma: float | None = None,
                anticipated: torch.Tensor | None = None, mode: Mode = "forecast",
                observed: torch.Tensor | None = None, progress: Progress | None = None,
-               chunk_members: int | None = None) -> PreDiffSamples:
+               chunk_members: int | None = None, overlap_guidance: bool | None = None) -> PreDiffSamples:
         """Sample ``members`` futures of every context.
 
         Parameters
@@ -134,6 +134,8 @@ class PreDiffForecaster:
         observed : (B, T_out, H, W, C) true future (hindcast mode).
         progress : progress(fraction, message) while sampling and decoding.
         chunk_members : members per denoiser batch; None chooses from the memory budget.
+        overlap_guidance : knowledge control on a second thread beside the denoiser (None: on
+            for CPU; the samples are the same either way).
         """
         if mode not in MU_SOURCES:
             raise ValueError(f"mode: expected 'forecast' or 'hindcast', got {mode!r}")
@@ -167,7 +169,7 @@ class PreDiffForecaster:
         result = sample_ensemble(models.denoiser, z_context, models.denoiser.config.target_shape, members,
                                  self.schedule, sampler, steps, seed, guidance, chunk_members=chunk,
                                  progress=sampling, memory_budget_bytes=self.memory_budget_bytes,
-                                 bytes_per_member=self.member_bytes(batch)[0])
+                                 bytes_per_member=self.member_bytes(batch)[0], overlap_guidance=overlap_guidance)
         report(0.9, "Decoding the members…")
         frames = self._decode(result.latents, chunk)
         intensity = frames.mean(dim=(3, 4, 5))  # (M, B, T_out)

@@ -139,3 +139,10 @@ def test_a_context_of_the_wrong_shape_or_range_is_rejected(forecaster):
         forecaster.sample(torch.rand(1, 4, FRAME, FRAME, 1), members=1, steps=STEPS)
     with pytest.raises(ValueError, match=r"context: expected finite values in \[0, 1\]"):
         forecaster.sample(_context() * 255, members=1, steps=STEPS)
+
+
+def test_guidance_beside_the_denoiser_gives_the_same_ensemble_as_after_it(forecaster):
+    anticipated = torch.full((1, T_OUT, FRAME, FRAME, 1), 0.1)
+    runs = [forecaster.sample(_context(), members=2, steps=STEPS, n_sigma=1.0, anticipated=anticipated,
+                              overlap_guidance=overlap) for overlap in (True, False)]
+    assert torch.equal(runs[0].frames, runs[1].frames)
