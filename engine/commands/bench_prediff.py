@@ -36,9 +36,11 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
           f"{'with' if timing.guided else 'without'} knowledge control: {timing.seconds:.2f} s "
           f"({verdict} the {TARGET_SECONDS:.0f} s target); denoising {timing.stages['denoise']:.2f} s "
           f"({1e3 * timing.seconds_per_call:.0f} ms per batched call), decoding {timing.stages['decode']:.2f} s.")
-    if timing.sequential is not None:
-        print(f"Knowledge control beside the denoiser (default) vs after it, taking turns: {timing.seconds:.2f} s vs "
-              f"{timing.sequential:.2f} s ({timing.sequential / timing.seconds:.2f}x).")
+    if timing.sequential is not None and timing.beside is not None:
+        default = "beside" if timing.seconds == timing.beside else "after"
+        print(f"Knowledge control beside the denoiser (second thread) vs after it, taking turns: {timing.beside:.2f} s "
+              f"vs {timing.sequential:.2f} s ({timing.sequential / timing.beside:.2f}x); the default with "
+              f"{timing.threads} torch threads here: {default}.")
     print(f"Network calls: {DEFAULT_SAMPLER} (default) {fast}, ddpm (published) {slow}: {slow / fast:.0f}x fewer; "
           f"1000-step DDPM would take about {timing.seconds_per_call * slow:.0f} s here (extrapolated per call).")
     return 0

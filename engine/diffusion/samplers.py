@@ -20,6 +20,7 @@ or generators.
 from __future__ import annotations
 
 import math
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -143,6 +144,19 @@ def timestep_sequence(num_steps: int, steps: int) -> list[int]:
     return times
 
 
+def spare_core() -> bool:
+    """Whether this process may use more cores than torch's intra-op threads occupy.
+
+    Measured on a 2-core CPU, 8-member guided demo ensemble: at 1 torch thread, guidance beside
+    the denoiser took 19.9 s against 28.4 s after it (1.43x); at 2 threads 0.89-1.07x.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return torch.get_num_threads() < cores
+
+
 @dataclass(frozen=True, eq=False)
 class SampleResult:
     """Output of :func:`sample`: clean latents (shape of the request) and cost counters."""
@@ -198,8 +212,9 @@ def sample(
     progress : progress(done, total) after each evaluation.
     initial_noise : z_T to start from (same shape); drawn from ``generator`` when None.
     overlap_guidance : compute the guidance's shift on a second thread while the denoiser runs
-        (both read only z_t). None = on for CPU tensors: a batched denoiser call does not keep two
-        cores busy, so the alignment gradient mostly fills idle time. The samples are the same.
+        (both read only z_t); the samples are the same. None = on for CPU tensors when torch uses
+        fewer threads than there are cores (see :func:`spare_core`): with a core to itself the
+        alignment gradient is nearly free, while sharing busy cores made it no faster or slower.
     """
     sampler = get_sampler(sampler) if isinstance(sampler, str) else sampler
     n = sampler.default_steps if steps is None else steps
@@ -212,7 +227,7 @@ def sample(
     else:
         z = draw_noise(shape, generator, device, dtype)
     if overlap_guidance is None:
-        overlap_guidance = z.device.type == "cpu"
+        overlap_guidance = z.device.type == "cpu" and spare_core()
     overlap = guidance is not None and overlap_guidance
     previous: tuple[int, torch.Tensor] | None = None
     calls = guided = 0

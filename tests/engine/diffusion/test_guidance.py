@@ -176,3 +176,13 @@ def test_an_error_in_overlapped_guidance_reaches_the_caller(gaussian):
     control = KnowledgeControl(broken, torch.zeros(SHAPE[0]))
     with pytest.raises(ValueError, match="on purpose"):
         sample(gaussian.eps, SHAPE, gaussian.schedule, "ddim_eta1", 5, guidance=control, overlap_guidance=True)
+
+
+def test_guidance_goes_beside_the_denoiser_only_when_a_core_is_spare(monkeypatch):
+    import engine.diffusion.samplers as samplers
+
+    monkeypatch.setattr(samplers.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(samplers.torch, "get_num_threads", lambda: 1)
+    assert samplers.spare_core()
+    monkeypatch.setattr(samplers.torch, "get_num_threads", lambda: 2)
+    assert not samplers.spare_core()

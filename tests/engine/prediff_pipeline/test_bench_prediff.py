@@ -16,7 +16,7 @@ def test_the_benchmark_runs_in_a_tiny_configuration(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "(trained set)" in out and "2 members, ddim_eta1 3 steps, with knowledge control" in out
     assert "ddim_eta1 (default) 20, ddpm (published) 1000: 50x fewer" in out
-    assert "Knowledge control beside the denoiser (default) vs after it, taking turns" in out
+    assert "Knowledge control beside the denoiser (second thread) vs after it, taking turns" in out
     assert main(["bench", "prediff", "--set", str(directory), "--members", "1", "--steps", "2", "--repeats", "1",
                  "--unguided", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
