@@ -148,6 +148,11 @@ def _headline(scenario) -> None:
     mode = "hindcast: μ from the observed future" if scenario.result.mode == "hindcast" else "forecast"
     st.caption(f"{s['members']} members in {s['seconds']:.1f} s ({s['network_calls']} batched network calls), "
                f"{mode}. Frames at {scenario.pool} km per pixel.")
+    top = s["training_max_px"]
+    if s["target_px"] is not None and top is not None and s["target_px"] > top:
+        st.info(f"F0 = {s['target_px']:.1f} is beyond every future in this set's training data (the most intense "
+                f"averages {top:.1f}). The networks learned nothing that intense, so expect the members to stop "
+                f"short of F0, near {top:.1f} at most.", icon=":material/trending_up:")
 
 
 def _show(scenario, stale: bool) -> None:

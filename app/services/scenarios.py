@@ -225,4 +225,5 @@ def summary(scenario: Scenario) -> dict:
     return {"members": r.frames.shape[0], "target_px": None if r.target is None else 255.0 * r.target,
             "mu_px": None if r.mu is None else 255.0 * r.mu, "sigma_px": 255.0 * r.sigma,
             "achieved_px": 255.0 * r.achieved, "mu_source": r.mu_source, "exceedance": r.exceedance,
+            "training_max_px": None if r.training_max is None else 255.0 * r.training_max,
             "seconds": r.seconds, "network_calls": r.network_calls, "scores": scenario.scores}

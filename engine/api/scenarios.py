@@ -46,6 +46,7 @@ class ScenarioResult:
     frames : (M, T_out, H, W) members; intensity (M, T_out) their per-frame average intensity.
     target, mu, exceedance : F0 = mu + n sigma, the anticipated mu and the share of the training
         split at least as intense as F0 (None without knowledge control).
+    training_max : the most intense future average of the set's training split.
     """
 
     frames: _np.ndarray
@@ -60,6 +61,7 @@ class ScenarioResult:
     exceedance: float | None
     network_calls: int
     seconds: float
+    training_max: float | None = None
 
 
 def _set_dirs(folder: _Path) -> list[_Path]:
@@ -211,7 +213,8 @@ def run_scenario(forecaster, context: _np.ndarray, *, members: int, steps: int |
     return ScenarioResult(frames=out.frames[:, 0, ..., 0].cpu().numpy(), intensity=out.intensity[:, 0].cpu().numpy(),
                           achieved=float(out.achieved[0]), mode=out.mode, n_sigma=out.n_sigma, sigma=out.sigma,
                           mu=scalar(out.mu), target=scalar(out.target), mu_source=out.mu_source,
-                          exceedance=scalar(out.exceedance), network_calls=out.network_calls, seconds=out.seconds)
+                          exceedance=scalar(out.exceedance), network_calls=out.network_calls, seconds=out.seconds,
+                          training_max=float(forecaster.models.info.train_values[-1]))
 
 
 def exceedance_map(frames: _np.ndarray, threshold: float) -> _np.ndarray:

@@ -87,6 +87,18 @@ def test_with_a_tiny_set_an_ensemble_runs_and_is_drawn(home, isolated, calls):
     assert any(m.label == "Target F0 = μ + nσ" for m in at.metric)
 
 
+def test_a_target_beyond_every_training_future_is_explained(home, isolated, calls):
+    save_tiny_set(isolated / "tiny", pool=6)  # training futures average at most 0.2 (51 in pixels)
+    at = _run(_page(home, **{state.SCENARIO_N: 4.0}))
+    assert not at.exception and not _errors(at)
+    notes = [i.value for i in at.info if "beyond every future in this set's training data" in i.value]
+    assert len(notes) == 1 and "averages 51.0" in notes[0]
+    assert any(m.label == "P(at least F0) in training" and m.value == "0.0 %" for m in at.metric)
+    at.slider(key=state.SCENARIO_N).set_value(-2.0).run()
+    at = _run(at)
+    assert not [i for i in at.info if "beyond every future" in i.value]
+
+
 def test_the_threshold_slider_never_resamples(home, isolated, calls):
     save_tiny_set(isolated / "tiny", pool=6)
     at = _run(_page(home))

@@ -7,7 +7,7 @@ import pytest
 from engine import api
 from engine.metrics import crps_map
 
-from .tiny import FRAME, T_IN, T_OUT, save_tiny_set
+from .tiny import FRAME, T_IN, T_OUT, TRAIN_VALUES, save_tiny_set
 
 
 @pytest.fixture
@@ -49,6 +49,7 @@ def test_a_scenario_runs_from_an_event_window_at_the_sets_resolution(model_dirs)
     assert result.frames.shape == (3, T_OUT, FRAME, FRAME) and result.intensity.shape == (3, T_OUT)
     assert result.mu == pytest.approx(float(anticipated.mean()))
     assert result.target == pytest.approx(result.mu + result.sigma)
+    assert result.training_max == pytest.approx(TRAIN_VALUES[-1])  # the most intense training future
     with pytest.raises(ValueError, match="window start: expected a frame in 0..2, got 3"):
         api.scenario_window(vil, 3, 2, T_IN, T_OUT)
 
