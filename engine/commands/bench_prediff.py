@@ -37,7 +37,7 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
           f"({verdict} the {TARGET_SECONDS:.0f} s target); denoising {timing.stages['denoise']:.2f} s "
           f"({1e3 * timing.seconds_per_call:.0f} ms per batched call), decoding {timing.stages['decode']:.2f} s.")
     if timing.sequential is not None and timing.beside is not None:
-        default = "beside" if timing.seconds == timing.beside else "after"
+        default = "beside" if timing.overlapped else "after"
         print(f"Knowledge control beside the denoiser (second thread) vs after it, taking turns: {timing.beside:.2f} s "
               f"vs {timing.sequential:.2f} s ({timing.sequential / timing.beside:.2f}x); the default with "
               f"{timing.threads} torch threads here: {default}.")

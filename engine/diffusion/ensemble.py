@@ -93,7 +93,7 @@ def sample_ensemble(
     guidance : for the B contexts (e.g. KnowledgeControl with target (B,)); tiled per chunk.
     chunk_members : members per denoiser batch (None: all in one call).
     bytes_per_member : working memory of one member; default: latent bytes x ACTIVATION_FACTOR.
-    overlap_guidance : see :func:`~.samplers.sample` (None: on for CPU tensors).
+    overlap_guidance : see :func:`~.samplers.sample` (None: its default rule, :func:`~.samplers.spare_core`).
 
     Returns
     -------

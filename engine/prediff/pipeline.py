@@ -134,8 +134,9 @@ class PreDiffForecaster:
         observed : (B, T_out, H, W, C) true future (hindcast mode).
         progress : progress(fraction, message) while sampling and decoding.
         chunk_members : members per denoiser batch; None chooses from the memory budget.
-        overlap_guidance : knowledge control on a second thread beside the denoiser (None: on
-            for CPU; the samples are the same either way).
+        overlap_guidance : knowledge control on a second thread beside the denoiser (None: on a
+            CPU with a core spare, see :func:`~..diffusion.samplers.spare_core`; the samples are the
+            same either way).
         """
         if mode not in MU_SOURCES:
             raise ValueError(f"mode: expected 'forecast' or 'hindcast', got {mode!r}")
