@@ -5,6 +5,10 @@ CPU. The published sampler takes 1000 DDPM steps; the network calls of both are 
 one sampling loop, and the 1000-step time is extrapolated from the measured time per call (one
 run of 1000 calls would take minutes). Without a trained set the demo presets run with random
 weights: the timing is the same (the cost does not depend on the weights), the samples are noise.
+
+Shared machines run at different speeds from hour to hour, so a run also counts the ensemble's
+matrix-product and convolution FLOPs and measures this machine's float32 matmul peak at the same
+thread count: achieved GFLOP/s over that peak is comparable between sittings, the seconds are not.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from ..diffusion.samplers import DEFAULT_SAMPLER, get_sampler, sample, spare_core
 from ..models.prediff.alignment import AlignmentNet
@@ -25,6 +30,7 @@ from ..models.prediff.autoencoder_config import PREDIFF_VAE_DEMO
 from ..models.prediff.denoiser import LatentDenoiser
 from ..models.prediff.denoiser_config import PREDIFF_DENOISER_DEMO
 from ..prediff import PreDiffForecaster, PreDiffModels, intensity_statistics
+from .earthformer import matmul_peak_gflops
 
 DEMO_SET = "prediff_demo"  # label of the trained demo set in the model folders (assets/models/prediff_demo)
 TARGET_SECONDS = 10.0
@@ -49,10 +55,21 @@ class PreDiffTiming:
     sequential: float | None = None  # median seconds with the guidance after the denoiser, if timed
     beside: float | None = None  # ... and beside it (on a second thread), if timed
     overlapped: bool = False  # whether ``seconds`` is the "beside" arrangement (the loop's default here)
+    gflop: float | None = None  # matmul + convolution GFLOP of one ensemble call (see ensemble_gflop)
+    peak_gflops: float | None = None  # float32 matmul peak measured in this run at ``threads`` threads
 
     @property
     def seconds_per_call(self) -> float:
         return self.stages["denoise"] / max(self.network_calls, 1)
+
+    @property
+    def achieved_gflops(self) -> float | None:
+        return None if self.gflop is None else self.gflop / self.seconds
+
+    @property
+    def fraction_of_peak(self) -> float | None:
+        """Achieved GFLOP/s over the measured matmul peak: the figure to compare between sittings."""
+        return None if self.gflop is None or not self.peak_gflops else self.achieved_gflops / self.peak_gflops
 
 
 def random_demo_models(seed: int = 0) -> PreDiffModels:
@@ -73,6 +90,49 @@ def bench_models(directory: str | Path | None) -> tuple[PreDiffModels, str, bool
     if directory is None:
         return random_demo_models(), "random-weight demo presets", False
     return PreDiffModels.from_directory(directory), str(directory), True
+
+
+def _count_gflop(run) -> float:
+    counter = FlopCounterMode(display=False)
+    with counter:  # no torch.no_grad(): FlopCounterMode's module tracker needs autograd
+        run()
+    return counter.get_total_flops() / 1e9
+
+
+def ensemble_gflop(models: PreDiffModels, members: int, steps: int, guided: bool) -> dict[str, float]:
+    """GFLOP of one ensemble of one context, by stage (2 FLOP per multiply-add; matrix products
+    and convolutions as ``FlopCounterMode`` counts them, not norms or activations).
+
+    encode: the context frames; denoise: ``steps`` denoiser calls for ``members`` samples; guide:
+    as many alignment forward + backward passes (gradient in z_t only); decode: the members.
+    Counted on one sample (every stage is linear in the batch), so it costs about one call.
+    """
+    t_in, (h, w, c) = models.context_frames, models.frame_shape
+    target = models.denoiser.config.target_shape  # (T_out, h, w, c) latent
+    t = torch.full((1,), 500, dtype=torch.long)
+    z = torch.zeros(1, *target)
+    z_context = torch.zeros(1, t_in, *target[1:])
+
+    def guide() -> None:
+        # backward() rather than autograd.grad, which FlopCounterMode's hooks refuse on a leaf; with
+        # the weights frozen for the count it computes the z_t gradient and nothing else, like the loop.
+        params = list(models.alignment.parameters())
+        flags = [p.requires_grad for p in params]
+        models.alignment.requires_grad_(False)
+        try:
+            z_t = z.clone().requires_grad_(True)
+            models.alignment(z_t, t).sum().backward()
+        finally:
+            for p, flag in zip(params, flags):
+                p.requires_grad_(flag)
+
+    stages = {
+        "encode": _count_gflop(lambda: models.autoencoder.encode(torch.zeros(1, t_in, h, w, c))),
+        "denoise": members * steps * _count_gflop(lambda: models.denoiser(z, t, z_context)),
+        "decode": members * _count_gflop(lambda: models.autoencoder.decode(z)),
+    }
+    stages["guide"] = members * steps * _count_gflop(guide) if guided and models.alignment is not None else 0.0
+    return stages
 
 
 def _one_ensemble(forecaster: PreDiffForecaster, context: torch.Tensor, anticipated: torch.Tensor, members: int,
@@ -135,6 +195,7 @@ def bench_prediff(directory: str | Path | None = None, members: int = 8, steps: 
     default's figures are the arrangement the loop picks here, ``sequential`` the "after" time."""
     models, source, trained = bench_models(directory)
     guided = guided and models.alignment is not None
+    peak_before = matmul_peak_gflops(torch.float32, torch.device("cpu"))
     variants: dict[str, bool | None] = {"default": None}
     if compare_sequential and guided:
         variants = {"beside": True, "after": False}
@@ -144,5 +205,10 @@ def bench_prediff(directory: str | Path | None = None, members: int = 8, steps: 
     seconds, stages, calls, runs = timed[chosen]
     sequential = timed["after"][0] if "after" in timed else None
     beside = timed["beside"][0] if "beside" in timed else None
+    # The peak is taken before and after the runs (the best of both): a machine that slowed down
+    # meanwhile shows up as a lower fraction of peak, never as a flattering one.
+    peak = max(peak_before, matmul_peak_gflops(torch.float32, torch.device("cpu")))
+    gflop = sum(ensemble_gflop(models, members, network_calls(sampler, steps), guided).values())
     return PreDiffTiming(source, trained, members, calls, sampler, guided, seconds, stages, calls,
-                         torch.get_num_threads(), os.getloadavg()[0], runs, sequential, beside, overlapped)
+                         torch.get_num_threads(), os.getloadavg()[0], runs, sequential, beside, overlapped,
+                         gflop, peak)

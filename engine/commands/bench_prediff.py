@@ -25,7 +25,9 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
     slow = network_calls("ddpm", None)
     if args.json:
         print(json.dumps({**timing.__dict__, "default_sampler_calls": fast, "ddpm_calls": slow,
-                          "ddpm_seconds_estimate": timing.seconds_per_call * slow}, indent=2))
+                          "ddpm_seconds_estimate": timing.seconds_per_call * slow,
+                          "achieved_gflops": timing.achieved_gflops, "fraction_of_peak": timing.fraction_of_peak},
+                         indent=2))
         return 0
     weights = "trained set" if timing.trained else "random weights: no trained PreDiff set in the model folders; " \
                                                    "timings hold, samples are noise"
@@ -36,6 +38,12 @@ def _cmd_bench_prediff(args: argparse.Namespace) -> int:
           f"{'with' if timing.guided else 'without'} knowledge control: {timing.seconds:.2f} s "
           f"({verdict} the {TARGET_SECONDS:.0f} s target); denoising {timing.stages['denoise']:.2f} s "
           f"({1e3 * timing.seconds_per_call:.0f} ms per batched call), decoding {timing.stages['decode']:.2f} s.")
+    if timing.gflop is not None and timing.peak_gflops:
+        floor = timing.gflop / timing.peak_gflops
+        print(f"Work: {timing.gflop:.0f} GFLOP (matrix products and convolutions) in {timing.seconds:.2f} s = "
+              f"{timing.achieved_gflops:.0f} GFLOP/s, {timing.fraction_of_peak:.2f}x the float32 matmul peak measured "
+              f"in this run at {timing.threads} threads ({timing.peak_gflops:.0f} GFLOP/s; at that peak the work "
+              f"alone takes {floor:.1f} s). Compare sittings by that fraction: the machine's speed varies.")
     if timing.sequential is not None and timing.beside is not None:
         default = "beside" if timing.overlapped else "after"
         print(f"Knowledge control beside the denoiser (second thread) vs after it, taking turns: {timing.beside:.2f} s "
