@@ -208,7 +208,8 @@ def bench_prediff(directory: str | Path | None = None, members: int = 8, steps: 
     # The peak is taken before and after the runs (the best of both): a machine that slowed down
     # meanwhile shows up as a lower fraction of peak, never as a flattering one.
     peak = max(peak_before, matmul_peak_gflops(torch.float32, torch.device("cpu")))
-    gflop = sum(ensemble_gflop(models, members, network_calls(sampler, steps), guided).values())
-    return PreDiffTiming(source, trained, members, calls, sampler, guided, seconds, stages, calls,
+    steps_taken = network_calls(sampler, steps)  # per member; ``calls`` counts batched calls over every chunk
+    gflop = sum(ensemble_gflop(models, members, steps_taken, guided).values())
+    return PreDiffTiming(source, trained, members, steps_taken, sampler, guided, seconds, stages, calls,
                          torch.get_num_threads(), os.getloadavg()[0], runs, sequential, beside, overlapped,
                          gflop, peak)

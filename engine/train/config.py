@@ -252,16 +252,21 @@ RECIPES: dict[str, TrainConfig] = {
     "prediff_alignment_demo": PREDIFF_ALIGNMENT_DEMO,
 }
 
+# Shi et al.'s weights 1, 2, 5, 10, 30 (rain rate bins) spread over the six VIL thresholds: the
+# second stage's.
+SHI_THRESHOLD_WEIGHTS = ObjectiveConfig(threshold_weights=(2.0, 5.0, 10.0, 20.0, 30.0, 30.0))
+# Light rain unweighted (the second stage's weights paint too much of it: BIAS-16 1.17), cores still
+# boosted: the third stage's weights, also the two-hour recipe's first stage's.
+MILD_THRESHOLD_WEIGHTS = ObjectiveConfig(threshold_weights=(1.0, 3.0, 8.0, 15.0, 25.0, 30.0))
+
 # The objective settings of the named PreDiff recipes (the YAML twins' ``objective:`` sections).
 # The published autoencoder turns its PatchGAN term on at step 50,001 and augments frames with
 # flips and rotations (here: multiples of 90 degrees); the demo trains without the adversarial term.
 OBJECTIVE_RECIPES: dict[str, ObjectiveConfig] = {
-    # Shi et al.'s weights 1, 2, 5, 10, 30 (rain rate bins) spread over the six VIL thresholds
-    "sevir_demo_weighted": ObjectiveConfig(threshold_weights=(2.0, 5.0, 10.0, 20.0, 30.0, 30.0)),
-    "sevir_demo_weighted_ema": ObjectiveConfig(threshold_weights=(2.0, 5.0, 10.0, 20.0, 30.0, 30.0)),
-    # light rain unweighted (the weights above paint too much of it: BIAS-16 1.17), cores still boosted
-    "sevir_demo_weighted_mild": ObjectiveConfig(threshold_weights=(1.0, 3.0, 8.0, 15.0, 25.0, 30.0)),
-    "sevir_demo_onestage": ObjectiveConfig(threshold_weights=(1.0, 3.0, 8.0, 15.0, 25.0, 30.0)),
+    "sevir_demo_weighted": SHI_THRESHOLD_WEIGHTS,
+    "sevir_demo_weighted_ema": SHI_THRESHOLD_WEIGHTS,
+    "sevir_demo_weighted_mild": MILD_THRESHOLD_WEIGHTS,
+    "sevir_demo_onestage": MILD_THRESHOLD_WEIGHTS,
     "prediff_vae_sevirlr": ObjectiveConfig(kl_weight=1e-6, disc_start=50_001, augment=True),
     "prediff_denoiser_sevirlr": ObjectiveConfig(autoencoder="runs/prediff_vae_sevirlr/best"),
     "prediff_alignment_sevirlr": ObjectiveConfig(autoencoder="runs/prediff_vae_sevirlr/best"),
