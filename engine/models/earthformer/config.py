@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from ..._config import config_from_dict
+from .base_forecast import BASE_FORECASTS, BaseForecast
 from .cuboid import PaddingType, check_padding_type
 from .layer_config import AttentionBackend, AttentionConfig, GlobalVectorConfig
 from .patterns import CROSS_PATTERNS, SELF_PATTERNS
@@ -28,6 +29,7 @@ _CHOICES = {
     "pos_embed_type": ("t+h+w", "t+hw"),
     "initial_downsample_activation": ("leaky", "gelu", "relu"),
     "ffn_activation": ("leaky", "gelu", "relu"),
+    "base_forecast": BASE_FORECASTS,
 }
 
 
@@ -99,6 +101,11 @@ class EarthformerConfig:
     # raw units learns slowly.
     data_offset: float = 0.0
     data_scale: float = 1.0
+    # "optical_flow": the network sees the optical-flow extrapolation of the context as a second
+    # input channel and outputs a gain g and an offset r per pixel: forecast = base * (1 + g) + r
+    # (``base_forecast.py``). Its output projection starts at zero, so the untrained model is the
+    # extrapolation. Not a published setting; "none" is the published model.
+    base_forecast: BaseForecast = "none"
 
     def __post_init__(self) -> None:
         for name, allowed in _CHOICES.items():
@@ -115,6 +122,9 @@ class EarthformerConfig:
             raise ValueError(
                 f"target_shape: expected the input's H, W {self.input_shape[1:3]}, got {self.target_shape[1:3]}"
             )
+        if self.base_forecast != "none" and (self.input_shape[3], self.target_shape[3]) != (1, 1):
+            raise ValueError(f"base_forecast {self.base_forecast!r}: expected one input and one output channel, "
+                             f"got {self.input_shape[3]} and {self.target_shape[3]}")
         levels = len(self.enc_depth)
         if levels < 1 or len(self.dec_depth) != levels:
             raise ValueError(f"dec_depth: expected {levels} levels like enc_depth, got {self.dec_depth}")

@@ -2,7 +2,7 @@
 
 x (B, T_in, H, W, C_in) -> stem -> + positional embedding -> encoder (memories per level) ->
 learned decoder queries -> decoder -> head -> Linear -> (B, T_out, H, W, C_out). No output
-activation. Parameter names match the published ``CuboidTransformerModel``, so its state dicts
+activation. Optionally (``base_forecast``) the output corrects a baseline forecast of x. Parameter names match the published ``CuboidTransformerModel``, so its state dicts
 load unchanged (see ``convert.py``).
 """
 from __future__ import annotations
@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .base_forecast import base_forecast, base_input
 from .config import EarthformerConfig
 from .decoder import CuboidTransformerDecoder
 from .encoder import CuboidTransformerEncoder, memory_shapes
@@ -26,6 +27,7 @@ class Earthformer(nn.Module):
         self.config = config
         t_in, _, _, c_in = config.input_shape
         t_out, h_out, w_out, c_out = config.target_shape
+        c_in += config.base_forecast != "none"  # the base forecast is an extra input channel
         act, pad = config.initial_downsample_activation, config.padding_type
         if config.initial_downsample == "conv":
             self.initial_encoder = InitialEncoder(c_in, config.base_units, config.initial_downsample_scale,
@@ -41,7 +43,8 @@ class Earthformer(nn.Module):
             self.final_decoder = FinalStackUpsamplingDecoder(config.base_units, targets, config.stack_conv_convs[::-1], act)
             first = self.initial_encoder.out_shapes(config.input_shape)[-1]
             head_dim = targets[-1][-1]
-        self.dec_final_proj = nn.Linear(head_dim, c_out)
+        # With a base forecast the head gives a gain and an offset per pixel (see forward).
+        self.dec_final_proj = nn.Linear(head_dim, 2 * c_out if config.base_forecast != "none" else c_out)
         self.mem_shapes = memory_shapes(config, first)
         if config.num_global_vectors > 0:
             self.init_global_vectors = nn.Parameter(
@@ -65,6 +68,9 @@ class Earthformer(nn.Module):
                 nn.init.trunc_normal_(param, std=0.02)
         if self.config.num_global_vectors > 0:
             nn.init.trunc_normal_(self.init_global_vectors, std=0.02)
+        if self.config.base_forecast != "none":  # start as the base forecast; gradients reach W at once
+            nn.init.zeros_(self.dec_final_proj.weight)
+            nn.init.zeros_(self.dec_final_proj.bias)
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise ValueError naming the expected shape when ``x`` is not (B, T_in, H, W, C_in)."""
@@ -92,6 +98,10 @@ class Earthformer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T_in, H, W, C_in) -> (B, T_out, H, W, C_out), in the model's units."""
         self.check_input(x)
+        base = None
+        if self.config.base_forecast != "none":
+            base = base_forecast(self.config.base_forecast, x, self.config.target_shape[0])  # (B, T_out, H, W, 1)
+            x = torch.cat([x, base_input(x, base)], dim=-1)  # (B, T_in, H, W, 2)
         standardise = (self.config.data_offset, self.config.data_scale) != (0.0, 1.0)
         if standardise:
             x = (x - self.config.data_offset) / self.config.data_scale
@@ -103,4 +113,7 @@ class Earthformer(nn.Module):
             memories, global_memories = self.encoder(x)
         z = self.initial_queries(memories[-1])
         out = self.dec_final_proj(self.final_decoder(self.decoder(z, memories, global_memories)))
+        if base is not None:  # a correction of the base forecast: gain (growth, decay, damping) and offset
+            gain, offset = out[..., :1], out[..., 1:]  # (B, T_out, H, W, 1) each
+            return base * (1.0 + gain) + offset * self.config.data_scale
         return out * self.config.data_scale + self.config.data_offset if standardise else out

@@ -41,7 +41,7 @@ def test_fused_upsampling_executes_fewer_multiply_adds_on_the_sevir_head():
 
 
 def test_demo_presets_are_the_only_unpublished_ones():
-    assert set(PRESETS) - set(PUBLISHED_PARAMETER_COUNTS) == {"sevir_demo", "icar_enso_demo"}
+    assert set(PRESETS) - set(PUBLISHED_PARAMETER_COUNTS) == {"sevir_demo", "sevir_demo_flow", "icar_enso_demo"}
 
 
 def test_unknown_preset_lists_the_valid_names():

@@ -19,7 +19,10 @@ from engine.models.earthformer.published_config import config_from_published_yam
 
 from ...published import load_published_cuboid_transformer
 
-UNIQUE_PRESETS = sorted(set(PRESETS) - {"moving_mnist"})  # moving_mnist is nbody's configuration; demos included
+# moving_mnist is nbody's configuration; demos included, except those correcting a base forecast
+# (an extra input channel and a gain-offset head the published model does not have).
+UNIQUE_PRESETS = sorted(name for name, config in PRESETS.items()
+                        if name != "moving_mnist" and config.base_forecast == "none")
 SMALL = dict(base_units=32, attn_drop=0.0)
 
 
