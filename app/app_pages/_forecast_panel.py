@@ -48,7 +48,9 @@ def _resolution(model: str, frame: tuple[int, int]) -> int | None:
     except ValueError as error:
         st.error(f"Forecast: {error}", icon=":material/error:")
         return None
-    st.caption(f"{model} runs at the resolution it was trained at: {services.resolution_text(frame, pool)}.")
+    note = services.model_note(model)
+    st.caption(f"{model} runs at the resolution it was trained at: {services.resolution_text(frame, pool)}."
+               + (f" {note}" if note else ""))
     return pool
 
 

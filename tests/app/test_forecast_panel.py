@@ -193,6 +193,33 @@ def test_switching_back_to_a_computed_result_never_recomputes(page, calls):
     assert calls == Counter(network=3)
 
 
+def test_an_earthformer_correcting_extrapolation_says_so_and_starts_from_it(storm_data, models, home, calls):
+    """An untrained base-forecast checkpoint is exactly the extrapolation it corrects."""
+    import dataclasses
+
+    import torch
+
+    from engine.models.checkpoint import read_config, save_checkpoint
+    from engine.models.earthformer.model import Earthformer
+
+    config = dataclasses.replace(read_config(models / EARTHFORMER)[1], base_forecast="optical_flow")
+    torch.manual_seed(0)
+    save_checkpoint(Earthformer(config).eval(), models / "flow_earthformer")
+    st.cache_data.clear()
+    at = home.switch_page(STORM_PAGE).run()
+    at.selectbox(key="forecast_model").set_value("flow_earthformer").run()
+    assert any("corrects the optical-flow extrapolation" in c.value for c in at.caption)
+    at = _run(at)
+    assert not at.exception and not at.error and calls["network"] == 1
+    forecast = _movies(plotly_specs(at)[2])[1]
+    at.selectbox(key="forecast_model").set_value("optical_flow").run()
+    at.radio(key="forecast_pool").set_value("24 x 24").run()
+    at = _run(at)
+    np.testing.assert_allclose(_movies(plotly_specs(at)[2])[1], forecast, atol=0.5)  # 0-255 display values
+    at.selectbox(key="forecast_model").set_value(EARTHFORMER).run()
+    assert not any("corrects the optical-flow extrapolation" in c.value for c in at.caption)
+
+
 def test_a_corrupt_checkpoint_is_one_warning_and_the_good_models_still_run(storm_data, models, home, calls):
     broken = models / "broken_model"
     broken.mkdir()
