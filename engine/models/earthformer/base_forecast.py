@@ -25,7 +25,7 @@ import torch
 BaseForecast = Literal["none", "optical_flow"]
 BASE_FORECASTS: tuple[str, ...] = ("none", "optical_flow")
 
-CACHE_BYTES = 1 << 30  # 1 GiB: ~2,400 windows of 12 x 96 x 96, ~150 of 12 x 384 x 384 (float32)
+CACHE_BYTES = 1 << 29  # 512 MiB: ~1,200 windows of 12 x 96 x 96 (the demo's 810), ~75 of 12 x 384 x 384
 
 
 class _Cache:

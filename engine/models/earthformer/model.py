@@ -2,8 +2,9 @@
 
 x (B, T_in, H, W, C_in) -> stem -> + positional embedding -> encoder (memories per level) ->
 learned decoder queries -> decoder -> head -> Linear -> (B, T_out, H, W, C_out). No output
-activation. Optionally (``base_forecast``) the output corrects a baseline forecast of x. Parameter names match the published ``CuboidTransformerModel``, so its state dicts
-load unchanged (see ``convert.py``).
+activation. Parameter names match the published ``CuboidTransformerModel``, so its state dicts
+load unchanged (see ``convert.py``). Optionally (``base_forecast``, not published) the network
+corrects a baseline forecast of x that it also sees as an input channel.
 """
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ class Earthformer(nn.Module):
                 nn.init.trunc_normal_(param, std=0.02)
         if self.config.num_global_vectors > 0:
             nn.init.trunc_normal_(self.init_global_vectors, std=0.02)
-        if self.config.base_forecast != "none":  # start as the base forecast; gradients reach W at once
+        if self.config.base_forecast != "none":  # start as the base forecast (the head's weights still get gradients)
             nn.init.zeros_(self.dec_final_proj.weight)
             nn.init.zeros_(self.dec_final_proj.bias)
 
