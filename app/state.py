@@ -129,6 +129,7 @@ SCENARIO_MEMBERS = "scenario_members"
 SCENARIO_CONTROL = "scenario_control"  # knowledge control on/off
 SCENARIO_N = "scenario_n"  # strength n in sigma units, -4..4
 SCENARIO_MODE = "scenario_mode"
+SCENARIO_DETERMINISTIC = "scenario_deterministic"  # label of the Earthformer beside the ensemble; None = the first
 SCENARIO_STEPS = "scenario_steps"
 SCENARIO_SEED = "scenario_seed"
 SCENARIO_THRESHOLD = "scenario_threshold"  # VIL pixel threshold of the probability map
@@ -144,6 +145,7 @@ SCENARIO_DEFAULTS: dict[str, Any] = {
     SCENARIO_CONTROL: True,
     SCENARIO_N: 0.0,
     SCENARIO_MODE: SCENARIO_FORECAST,  # no peeking at the future unless asked
+    SCENARIO_DETERMINISTIC: None,
     SCENARIO_STEPS: 20,  # the default sampler (DDIM, eta = 1): 50x fewer network calls than 1000-step DDPM
     SCENARIO_SEED: 0,
     SCENARIO_THRESHOLD: 74,  # 74 = 0.99 kg/m2: moderate precipitation

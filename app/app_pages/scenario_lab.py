@@ -80,7 +80,7 @@ def _event_picker(label: str):
 
 
 def _controls(label: str, event) -> tuple | None:
-    """The ensemble's settings (start, members, steps, seed, n, mode), or None after a message."""
+    """The ensemble's settings (start, members, steps, seed, n, mode, deterministic model), or None after a message."""
     n_frames, h, w = event.vil.shape
     try:
         services.set_pool(label, (h, w))
@@ -113,11 +113,18 @@ def _controls(label: str, event) -> tuple | None:
                                               "hindcast": "Hindcast (observed future)"}[m],
                        help="Forecast: μ is the deterministic forecast's average intensity (usable in real time). "
                             "Hindcast: μ is what was observed (the paper's evaluation; not a forecast).")
+    deterministic = None
+    labels = services.earthformer_labels(label)
+    if len(labels) > 1:  # a choice only when there is one
+        _choose(state.SCENARIO_DETERMINISTIC, labels)
+        deterministic = st.selectbox(
+            "Deterministic forecast", labels, key=state.SCENARIO_DETERMINISTIC,
+            help="The Earthformer shown beside the members; in forecast mode its average intensity is μ.")
     with st.expander("Sampler"):
         s1, s2 = st.columns(2)
         steps = s1.number_input("Denoising steps (DDIM, η = 1)", min_value=1, max_value=1000, key=state.SCENARIO_STEPS)
         seed = s2.number_input("Seed", min_value=0, max_value=2**31 - 1, key=state.SCENARIO_SEED)
-    return start, int(members), int(steps), int(seed), n_sigma, mode
+    return start, int(members), int(steps), int(seed), n_sigma, mode, deterministic
 
 
 def _compute(request: tuple) -> None:

@@ -109,31 +109,34 @@ def window_starts(label: str, n_frames: int) -> list[int]:
     return list(range(last + 1))
 
 
-def earthformer_label(label: str) -> str | None:
-    """The catalog's SEVIR Earthformer that forecasts this set's window, if any (the first)."""
+def earthformer_labels(label: str) -> list[str]:
+    """The catalog's SEVIR Earthformers that forecast this set's window (the first is the default)."""
     try:
-        found = api.scenario_earthformers(scenario_set(label))
+        return [entry.label for entry in api.scenario_earthformers(scenario_set(label))]
     except ValueError:  # misconfigured model folders: no Earthformer, the page still works
-        return None
-    return found[0].label if found else None
+        return []
 
 
-def _earthformer_dir(label: str) -> tuple[str, int] | None:
+def _earthformer_dir(label: str, choice: str | None) -> tuple[str, int] | None:
+    """(directory, weights mtime) of the chosen fitting Earthformer, else the first; None if none fits."""
     try:
         found = api.scenario_earthformers(scenario_set(label))
     except ValueError:
         return None
     if not found:
         return None
-    weights = Path(found[0].path) / "model.safetensors"
-    return str(found[0].path), weights.stat().st_mtime_ns if weights.is_file() else 0
+    entry = next((e for e in found if e.label == choice), found[0])
+    weights = Path(entry.path) / "model.safetensors"
+    return str(entry.path), weights.stat().st_mtime_ns if weights.is_file() else 0
 
 
 # ============================================================================= running
 def scenario_request(label: str, source: str, event_id: str, start: int, members: int, steps: int, seed: int,
-                     n_sigma: float | None, mode: str) -> tuple:
+                     n_sigma: float | None, mode: str, deterministic: str | None = None) -> tuple:
+    """``deterministic``: label of the Earthformer shown beside the ensemble and giving μ in forecast
+    mode (``earthformer_labels``); None or an unknown label: the first."""
     return (label, source, event_id, int(start), int(members), int(steps), int(seed),
-            None if n_sigma is None else float(n_sigma), mode)
+            None if n_sigma is None else float(n_sigma), mode, deterministic)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -167,13 +170,13 @@ def run_scenario(request: tuple, progress=None) -> Scenario:
     ``progress(fraction, message)`` reports a new computation. Bad n, ensemble sizes, windows or
     sets raise ValueError with one message.
     """
-    label, source, event_id, start, members, steps, seed, n_sigma, mode = request
+    label, source, event_id, start, members, steps, seed, n_sigma, mode, deterministic = request
     if n_sigma is not None and not N_RANGE[0] <= n_sigma <= N_RANGE[1]:
         raise ValueError(f"n: expected a value in [-4, 4], got {n_sigma:g}")
     if members < 1:
         raise ValueError(f"members: expected an ensemble size of at least 1, got {members}")
     return _run(set_weights_key(label), MEMORY_BUDGET_BYTES, source, _stamp(source), event_id, start, members, steps, seed,
-                n_sigma, mode, _earthformer_dir(label), request, progress)
+                n_sigma, mode, _earthformer_dir(label, deterministic), request, progress)
 
 
 # ============================================================================= showing

@@ -167,3 +167,29 @@ def test_the_event_picker_names_each_report_type(home, isolated):
     # the tiny storms: R1004 is the one test-split event; the rest are reports of other splits
     assert at.selectbox(key=state.SCENARIO_EVENT).options == [
         "R1004 (test)", "S1001 · Hail (train)", "S1002 · Tornado (train)", "S1003 · Flash Flood (val)"]
+
+
+def test_with_two_fitting_earthformers_the_user_picks_the_deterministic_forecast(home, isolated, calls):
+    from engine.models.earthformer.config import EarthformerConfig
+    from engine.models.earthformer.model import Earthformer
+
+    save_tiny_set(isolated / "tiny", pool=6)
+    config = EarthformerConfig(input_shape=(3, 16, 16, 1), target_shape=(2, 16, 16, 1), base_units=16, num_heads=2,
+                               enc_depth=(1,), dec_depth=(1,), initial_downsample_scale=(1, 2, 2),
+                               final_upsample_conv_layers=1)
+    for seed, name in enumerate(("ef_a", "ef_b")):
+        torch.manual_seed(seed)
+        save_checkpoint(Earthformer(config).eval(), isolated / name)
+    at = _page(home)
+    assert at.selectbox(key=state.SCENARIO_DETERMINISTIC).options == ["ef_a", "ef_b"]
+    assert at.selectbox(key=state.SCENARIO_DETERMINISTIC).value == "ef_a"
+    at = _run(at)
+    assert [t.get("name") for t in plotly_specs(at)[0]["data"]][1] == "ef_a"
+    at.selectbox(key=state.SCENARIO_DETERMINISTIC).set_value("ef_b").run()
+    at = _run(at)
+    assert not at.exception and not _errors(at) and calls == [2, 2]  # another model: another ensemble request
+    assert [t.get("name") for t in plotly_specs(at)[0]["data"]][1] == "ef_b"
+    (isolated / "ef_b" / "model.safetensors").unlink()  # one left: no choice to offer
+    st.cache_data.clear()
+    at = _page(home)
+    assert not at.exception and state.SCENARIO_DETERMINISTIC not in [s.key for s in at.selectbox]
