@@ -107,17 +107,11 @@ def model_starts(model: str, n_frames: int) -> list[int]:
     return window_starts(n_frames, *model_window(model), model_step(model))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _base_forecast(path: str, stamp: tuple) -> str:
-    return api.model_info(path).base_forecast
-
-
 def model_note(model: str) -> str | None:
     """One sentence on how a checkpoint forecasts when it is not on its own (a base forecast), else None."""
     if is_baseline(model) or is_prediff(model):
         return None
-    entry = checkpoint_entry(model)
-    if _base_forecast(str(entry.path), api.model_folder_stamp()) == "optical_flow":
+    if checkpoint_entry(model).base_forecast == "optical_flow":
         return ("It corrects the optical-flow extrapolation of the same frames (a gain and an offset per pixel), "
                 "a variant of the published Earthformer.")
     return None

@@ -15,15 +15,13 @@ __all__ = ["CatalogEntry", "CatalogProblem", "ModelInfo", "forecast", "forecast_
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """What a saved checkpoint is: family, shapes (T, H, W, C), parameters and its metadata;
-    ``base_forecast`` names the baseline an Earthformer corrects ("none": it forecasts on its own)."""
+    """What a saved checkpoint is: family, shapes (T, H, W, C), parameters and its metadata."""
 
     family: str
     input_shape: tuple[int, ...]
     target_shape: tuple[int, ...]
     parameters: int
     metadata: dict
-    base_forecast: str = "none"
 
 
 def model_preset_names() -> list[str]:
@@ -42,8 +40,7 @@ def model_info(directory: str | _Path) -> ModelInfo:
     family, config, metadata = read_config(directory)
     with torch.device("meta"):  # shapes only
         parameters = sum(p.numel() for p in get_family(family).build(config).parameters())
-    return ModelInfo(family, tuple(config.input_shape), tuple(config.target_shape), parameters, metadata,
-                     getattr(config, "base_forecast", "none"))
+    return ModelInfo(family, tuple(config.input_shape), tuple(config.target_shape), parameters, metadata)
 
 
 def forecast(directory: str | _Path, inputs: _np.ndarray, *, device: str = "auto", precision: str = "fp32",

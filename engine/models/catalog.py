@@ -35,6 +35,7 @@ class CatalogEntry:
     target_shape: tuple[int, ...]
     parameters: int
     metadata: dict = field(default_factory=dict, compare=False, hash=False)
+    base_forecast: str = "none"  # the baseline an Earthformer corrects ("none": it forecasts on its own)
 
 
 @dataclass(frozen=True)
@@ -129,5 +130,5 @@ def scan_folders(folders: Iterable[tuple[str, Path, bool]]) -> tuple[list[Catalo
             entries.append(CatalogEntry(label, directory, folder_name, family,
                                         data_kind(tuple(config.input_shape), metadata),
                                         tuple(config.input_shape), tuple(config.target_shape), parameters,
-                                        metadata))
+                                        metadata, getattr(config, "base_forecast", "none")))
     return entries, problems
