@@ -157,6 +157,7 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
     error = (achieved - target) / sigma  # (n, N) in sigma units
     steps_up = np.diff(achieved, axis=0) > 0  # (n - 1, N)
     rising = steps_up.all(axis=0)  # (N,) monotone in n, window by window
+    never_falls = (np.diff(achieved, axis=0) >= 0).all(axis=0)  # (N,) equal steps allowed (clipped targets)
     # Targets clipped at 0 coincide for a weak storm's negative n: only steps whose targets differ
     # can rise, so they are counted apart.
     differ = np.diff(target, axis=0) > 0  # (n - 1, N)
@@ -169,5 +170,6 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
     return {"windows": len(windows), "members": members, "mode": mode, "sigma": sigma,
             "guidance_scale": models.info.guidance_scale, "rows": rows, "achieved": achieved, "target": target,
             "monotone_windows": int(rising.sum()), "all_monotone": bool(rising.all()),
+            "never_falling_windows": int(never_falls.sum()),
             "rising_steps": rising_steps, "steps_with_distinct_targets": int(differ.sum()),
             "worst_central_error_sigma": worst, "central_within_tolerance": worst <= TARGET_TOLERANCE}

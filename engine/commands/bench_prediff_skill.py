@@ -38,7 +38,8 @@ def _print_control(result: dict) -> None:
         print(f"  {row['n']:>+4g} {row['target']:>8.4f} {row['achieved']:>9.4f} {row['mean_error_sigma']:>+15.2f} "
               f"{row['mean_abs_error_sigma']:>17.2f}")
     verdict = "meets" if result["central_within_tolerance"] else "misses"
-    print(f"  monotone in n in {result['monotone_windows']} of {result['windows']} windows; the achieved mean rose in "
+    print(f"  strictly rising in n in {result['monotone_windows']} of {result['windows']} windows, never falling in "
+          f"{result['never_falling_windows']}; the achieved mean rose in "
           f"{result['rising_steps']} of {result['steps_with_distinct_targets']} steps of n whose targets differ "
           f"(targets clipped at 0 coincide)")
     print(f"  worst mean error for "

@@ -3,7 +3,7 @@
     python -m engine prediff assemble --out assets/models/prediff_demo \\
         --autoencoder runs/prediff_vae_demo/best --denoiser runs/prediff_denoiser_demo/best \\
         --alignment runs/prediff_alignment_demo/best
-    python -m engine prediff calibrate assets/models/prediff_demo --split val
+    python -m engine prediff calibrate assets/models/prediff_demo --split val [--part line|ceiling|both]
     python -m engine prediff info assets/models/prediff_demo
 
 ``assemble`` checks that the parts fit together, copies them into one directory and writes
@@ -36,27 +36,46 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     import dataclasses
     import sys
 
+    import numpy as np
     import torch
     from tqdm import tqdm
 
     from ..bench.prediff_skill import select_windows
     from ..evaluation.run import data_root
     from ..prediff import PreDiffModels, read_set_info, write_set_info
-    from ..prediff.calibration import calibrate_alignment
+    from ..prediff.calibration import calibrate_alignment, calibrate_ceiling
 
     if args.threads:
         torch.set_num_threads(args.threads)
     models = PreDiffModels.from_directory(args.directory)
     windows = select_windows(data_root("sevir", args.source, args.root), models, args.split, 1, args.events)
-    with tqdm(total=len(args.n) * len(windows), desc="calibrate", unit="window", file=sys.stderr,
-              disable=args.quiet) as bar:
-        fit = calibrate_alignment(models, windows.contexts, windows.futures, args.n, args.members, args.seed,
-                                  args.batch, progress=lambda done, total: bar.update(done - bar.n))
-    print(f"decoded intensity = {fit.slope:.4f} x alignment reading {fit.intercept:+.5f} (R^2 {fit.r2:.3f}) over "
-          f"{fit.readings.size} members of {len(windows)} {args.split} windows, n in {list(args.n)}")
+    info = read_set_info(args.directory)
+    if args.part in ("line", "both"):
+        with tqdm(total=len(args.n) * len(windows), desc="calibrate: line", unit="window", file=sys.stderr,
+                  disable=args.quiet) as bar:
+            fit = calibrate_alignment(models, windows.contexts, windows.futures, args.n, args.members, args.seed,
+                                      args.batch, progress=lambda done, total: bar.update(done - bar.n))
+        print(f"decoded intensity = {fit.slope:.4f} x alignment reading {fit.intercept:+.5f} (R^2 {fit.r2:.3f}) over "
+              f"{fit.readings.size} members of {len(windows)} {args.split} windows, n in {list(args.n)}")
+        info = dataclasses.replace(info, alignment_calibration=fit.pair)
+        models = dataclasses.replace(models, info=info)
+    if args.part in ("ceiling", "both"):
+        from ..prediff.calibration import ceiling_candidates
+
+        candidates = ceiling_candidates(models)
+        with tqdm(total=len(candidates) * len(windows), desc="calibrate: ceiling", unit="window",
+                  file=sys.stderr, disable=args.quiet) as bar:
+            top = calibrate_ceiling(models, windows.contexts, windows.futures, candidates, args.ceiling_n,
+                                    args.members, args.seed, args.batch,
+                                    progress=lambda done, total: bar.update(done - bar.n))
+        print(f"mean intensity at n = {top.n:+g} over {args.members} members of {len(windows)} {args.split} windows:")
+        for ceiling, achieved in zip(top.candidates, top.achieved):
+            print(f"  ceiling {'none' if np.isnan(ceiling) else f'{ceiling:.4f}'}: {achieved:.5f}")
+        print(f"ceiling: {top.ceiling:.4f}" if top.ceiling is not None
+              else "ceiling: none (no ceiling gave the most intense futures)")
+        info = dataclasses.replace(info, alignment_ceiling=top.ceiling)
     if args.dry_run:
         return 0
-    info = dataclasses.replace(read_set_info(args.directory), alignment_calibration=fit.pair)
     write_set_info(args.directory, info)
     print(f"wrote the calibration into {args.directory}/prediff.json")
     return 0
@@ -74,6 +93,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
     slope, intercept = info.alignment_calibration
     print(f"  alignment calibration: decoded = {slope:.4f} x reading {intercept:+.5f}"
           + (" (none: the published behaviour)" if (slope, intercept) == (1.0, 0.0) else ""))
+    ceiling = info.alignment_ceiling
+    print("  alignment ceiling: " + ("none (the published behaviour)" if ceiling is None else
+                                     f"{ceiling:.4f} (no frame is pushed up past this reading)"))
     for part in PARTS:
         path = Path(args.directory) / part
         if path.exists():
@@ -112,7 +134,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     cal.add_argument("--split", default="val", help="held-out windows to fit on (default val; never the test split)")
     cal.add_argument("--events", type=int, help="first N events of the split, one window each (default: all)")
     cal.add_argument("--members", type=int, default=2)
-    cal.add_argument("--n", type=float, nargs="+", default=[-2.0, 0.0, 2.0], help="knowledge-control n sampled")
+    cal.add_argument("--part", choices=("line", "ceiling", "both"), default="both",
+                     help="fit the line (slope, intercept), the per-frame ceiling, or both (default; the ceiling "
+                          "then uses the new line)")
+    cal.add_argument("--n", type=float, nargs="+", default=[-2.0, 0.0, 2.0], help="knowledge-control n sampled "
+                                                                                  "for the line")
+    cal.add_argument("--ceiling-n", type=float, default=4.0,
+                     help="the strong scenario whose intensity the ceiling maximises (default +4)")
     cal.add_argument("--batch", type=int, default=4, help="windows per sampling call")
     cal.add_argument("--seed", type=int, default=0)
     cal.add_argument("--threads", type=int, help="torch CPU threads")

@@ -18,6 +18,17 @@ linearised anticipated intensity lands on F0 rather than beyond it: the proximal
 same objective. It changes nothing while a step stays short of the target (most of a
 1000-step run); ``limit_to_target=False`` gives the released behaviour.
 
+A reading ceiling (optional). A set whose decoder cannot draw frames more intense than some level
+still lets guidance push the latents further: the alignment network keeps reading higher values,
+but the decoded frames stop brightening and then dim (on the demo set, frames saturate near 0.15
+VIL while readings climb past 0.35; README, *Demo PreDiff set*). With ``ceiling`` c, a frame's
+reading counts as at most c and frames already past c get no upward push, so a target beyond reach
+pushes every frame up to c and then stops; pushes down act on every frame. The sampler's own
+dynamics may carry a frame on past c after a push: a variant that also clamped F0 at c and pulled
+such frames back gave less intense futures (demo validation windows at n = +4: 0.1378 against
+0.1409 at the best ceiling of each). The set's calibration chooses c
+(:func:`engine.prediff.calibration.calibrate_ceiling`); None is the published behaviour.
+
 Two further departures from the released code: R is computed per sample (the published norm
 is one scalar over the whole batch, which couples ensemble members and makes a member's result
 depend on how the batch is chunked), and the target F0 is an explicit per-sample input (the
@@ -65,12 +76,14 @@ class KnowledgeControl:
     target : (B,) F0 per sample, in the units of the alignment output ([0, 1] VIL for SEVIR).
     scale : lambda, the guidance strength (published: 50).
     limit_to_target : scale a step down so it does not pass F0 (see the module docstring).
+    ceiling : per-frame reading above which a frame is not pushed further up (None: no ceiling).
     """
 
     alignment_fn: AlignmentFn
     target: torch.Tensor
     scale: float = PUBLISHED_SCALE
     limit_to_target: bool = True
+    ceiling: float | None = None
 
     def __post_init__(self) -> None:
         target = torch.as_tensor(self.target, dtype=torch.float32)
@@ -78,10 +91,12 @@ class KnowledgeControl:
             raise ValueError(f"target: expected F0 per sample, shape (B,), got {tuple(target.shape)}")
         if not math.isfinite(self.scale) or self.scale < 0:
             raise ValueError(f"scale: expected a finite value >= 0, got {self.scale}")
+        if self.ceiling is not None and not (math.isfinite(self.ceiling) and self.ceiling > 0):
+            raise ValueError(f"ceiling: expected a finite reading > 0 or None, got {self.ceiling}")
         object.__setattr__(self, "target", target)
 
-    def offset(self, z_t: torch.Tensor, t: int) -> torch.Tensor:
-        """Signed residual per sample, (B,): mean over frames of U(z_t, t) - F0 (R is its size)."""
+    def readings(self, z_t: torch.Tensor, t: int) -> torch.Tensor:
+        """U(z_t, t) per frame, (B, T_out)."""
         batch = z_t.shape[0]
         if self.target.shape[0] != batch:
             raise ValueError(f"target: expected {batch} values (one per sample), got {self.target.shape[0]}")
@@ -89,8 +104,20 @@ class KnowledgeControl:
         anticipated = self.alignment_fn(z_t, t_batch)
         if anticipated.shape[0] != batch:
             raise ValueError(f"alignment_fn: expected output (B={batch}, T_out, 1), got {tuple(anticipated.shape)}")
-        mean = anticipated.reshape(batch, -1).mean(dim=1)
-        return mean - self.target.to(device=mean.device, dtype=mean.dtype)
+        return anticipated.reshape(batch, -1)
+
+    def _residual(self, readings: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(capped readings (B, T_out), signed residual (B,)) for per-frame readings (B, T_out)."""
+        target = self.target.to(device=readings.device, dtype=readings.dtype)
+        if self.ceiling is None:
+            return readings, readings.mean(dim=1) - target
+        capped = readings.clamp_max(self.ceiling)
+        return capped, capped.mean(dim=1) - target
+
+    def offset(self, z_t: torch.Tensor, t: int) -> torch.Tensor:
+        """Signed residual per sample, (B,): mean over frames of U(z_t, t) - F0 (R is its size).
+        With a ceiling, each frame's reading counts as at most the ceiling."""
+        return self._residual(self.readings(z_t, t))[1]
 
     def mean_shift(self, z_t: torch.Tensor, t: int, s: int, schedule: NoiseSchedule) -> torch.Tensor:
         """-scale * sigma_{t->s} * grad_z R (limited per sample), the shape of ``z_t``."""
@@ -99,16 +126,21 @@ class KnowledgeControl:
             return torch.zeros_like(z_t)
         with torch.enable_grad():
             z = z_t.detach().requires_grad_(True)
-            offset = self.offset(z, t)
-            (grad_offset,) = torch.autograd.grad(offset.sum(), z)  # row b: grad of offset_b
-        offset = offset.detach()
+            readings = self.readings(z, t)  # (B, T_out)
+            capped, offset = self._residual(readings)
+            sign = offset.detach().sign()
+            # Up (offset < 0) through the capped readings, so frames at the ceiling stay; down
+            # through all of them, so a frame above the ceiling is pulled down too.
+            moved = torch.where((offset < 0).unsqueeze(1), capped, readings).mean(dim=1)
+            objective = sign * moved  # its gradient is grad R_b, R_b = |offset_b|
+            value = offset.detach().abs()
+            (grad_r,) = torch.autograd.grad(objective.sum(), z)  # row b: grad of sample b's objective
         shape = (-1,) + (1,) * (z_t.ndim - 1)
-        grad_r = offset.sign().reshape(shape) * grad_offset  # grad of R_b = |offset_b|
-        factor = torch.ones_like(offset)
+        factor = torch.ones_like(value)
         if self.limit_to_target:
-            # The shift changes offset_b by -step * |grad offset_b|^2 to first order; stop at 0.
-            change = step * grad_offset.reshape(z_t.shape[0], -1).pow(2).sum(dim=1)
-            factor = torch.where(change > offset.abs(), offset.abs() / change.clamp_min(1e-30), factor)
+            # The shift lowers the objective by step * |grad|^2 to first order; stop at 0.
+            change = step * grad_r.reshape(z_t.shape[0], -1).pow(2).sum(dim=1)
+            factor = torch.where(change > value, value / change.clamp_min(1e-30), factor)
         return -step * factor.reshape(shape) * grad_r
 
     def tile(self, n: int) -> KnowledgeControl:

@@ -12,6 +12,14 @@ held-out windows, from U's reading of sampled latents to their decoded intensity
 and guidance then aims U at (F0 - b) / a (:func:`engine.prediff.pipeline.alignment_target`). The
 samples cover several n so the fit spans the intensities guidance asks for. The published method
 is a = 1, b = 0.
+
+The line holds up to the most intense frames the decoder can draw. Beyond them guidance still
+raises the reading (by inflating the latents) while the decoded frames stop brightening and then
+dim, so a stronger push gave a *less* intense future (demo set: one test window fell from 0.1453 at
+n = +2 to 0.1438 at +4). Guidance can stop pushing a frame at a reading ceiling c
+(:class:`~engine.diffusion.guidance.KnowledgeControl`); :func:`calibrate_ceiling` samples the
+strongest scenario (n = +4) of held-out windows with several candidate ceilings and keeps the one
+that gives the most intense futures.
 """
 from __future__ import annotations
 
@@ -73,7 +81,8 @@ def calibrate_alignment(models: PreDiffModels, contexts: np.ndarray, futures: np
     contexts (N, T_in, H, W, 1), futures (N, T_out, H, W, 1) in [0, 1]: held-out windows (the
     validation split), never the windows the calibration is then judged on.
     """
-    raw = dataclasses.replace(models, info=dataclasses.replace(models.info, alignment_calibration=(1.0, 0.0)))
+    raw = dataclasses.replace(models, info=dataclasses.replace(models.info, alignment_calibration=(1.0, 0.0),
+                                                               alignment_ceiling=None))
     forecaster = PreDiffForecaster(raw)
     readings, decoded = [], []
     total, done = len(n_values) * len(contexts), 0
@@ -93,3 +102,62 @@ def calibrate_alignment(models: PreDiffModels, contexts: np.ndarray, futures: np
         raise ValueError(f"calibration: decoded intensity falls as the alignment reading rises (slope {slope:.3g}): "
                          "expected a positive slope; the alignment network or the denoiser needs more training")
     return AlignmentCalibration(slope, intercept, r2, x, y)
+
+
+
+@dataclass(frozen=True)
+class AlignmentCeiling:
+    """ceiling : the candidate whose strongest scenario came out most intense (None: no ceiling).
+
+    candidates : (K,) the readings tried (NaN: no ceiling); achieved : (K,) the mean decoded
+    intensity at ``n`` over the windows and members with each.
+    """
+
+    ceiling: float | None
+    candidates: np.ndarray
+    achieved: np.ndarray
+    n: float
+
+
+def ceiling_candidates(models: PreDiffModels, factors: Sequence[float] = (0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+                       ) -> list[float | None]:
+    """No ceiling, then ``factors`` x the reading the set's line maps to the most intense training
+    future (only positive readings: a ceiling is a reading > 0)."""
+    info = models.info
+    slope, intercept = info.alignment_calibration
+    top = (max(info.train_values) - intercept) / slope
+    return [None] + [float(f * top) for f in factors if f * top > 0]
+
+
+def calibrate_ceiling(models: PreDiffModels, contexts: np.ndarray, futures: np.ndarray,
+                      candidates: Sequence[float | None] | None = None, n: float = 4.0, members: int = 2,
+                      seed: int = 0, batch: int = 4, progress: Progress | None = None) -> AlignmentCeiling:
+    """Sample the strongest scenario (hindcast, the set's line) with each candidate ceiling and keep
+    the one whose futures come out most intense on average (ties: the first, so no ceiling wins a tie).
+
+    contexts (N, T_in, H, W, 1), futures (N, T_out, H, W, 1) in [0, 1]: held-out windows. Every
+    candidate samples with the same seeds, so the comparison is paired.
+    """
+    if models.alignment is None:
+        raise ValueError("alignment: this PreDiff set has no alignment network: expected one to calibrate")
+    tried = list(ceiling_candidates(models) if candidates is None else candidates)
+    if not tried:
+        raise ValueError("candidates: expected at least one ceiling to try, got none")
+    achieved = np.zeros(len(tried))
+    total, done = len(tried) * len(contexts), 0
+    for i, ceiling in enumerate(tried):
+        info = dataclasses.replace(models.info, alignment_ceiling=ceiling)
+        forecaster = PreDiffForecaster(dataclasses.replace(models, info=info))
+        values = []
+        for k, start in enumerate(range(0, len(contexts), batch)):
+            rows = slice(start, min(start + batch, len(contexts)))
+            out = forecaster.sample(torch.as_tensor(contexts[rows]), members=members, seed=seed + k, n_sigma=float(n),
+                                    mode="hindcast", observed=torch.as_tensor(futures[rows]))
+            values.append(out.achieved.cpu().numpy())  # (B,)
+            done += rows.stop - rows.start
+            if progress is not None:
+                progress(done, total)
+        achieved[i] = np.concatenate(values).mean()
+    best = int(np.argmax(achieved))
+    table = np.array([np.nan if c is None else c for c in tried], dtype=np.float64)
+    return AlignmentCeiling(tried[best], table, achieved, float(n))

@@ -156,7 +156,8 @@ class PreDiffForecaster:
             # weak as possible", so the target is clipped at 0 (guidance then pushes toward clear sky).
             target = target_intensity(mu, info.sigma, n_sigma).clamp_min(0.0)
             aim = alignment_target(target, info.alignment_calibration)
-            guidance = KnowledgeControl(models.alignment, aim.to(self.device), scale=info.guidance_scale)
+            guidance = KnowledgeControl(models.alignment, aim.to(self.device), scale=info.guidance_scale,
+                                        ceiling=info.alignment_ceiling)
             exceedance = exceedance_probability(info.train_values, target)
         report = progress or (lambda fraction, message: None)
         started = time.perf_counter()

@@ -38,6 +38,9 @@ class SetInfo:
         on the set's own samples (``python -m engine prediff calibrate``); guidance aims the
         alignment network at (F0 - b) / a so the *decoded* futures land on F0. (1, 0), the
         published behaviour, trusts the alignment network as it is.
+    alignment_ceiling : the per-frame reading past which sampled frames stop brightening, also
+        measured by ``prediff calibrate``; guidance pushes no frame up beyond it (see
+        :class:`~engine.diffusion.guidance.KnowledgeControl`). None: no ceiling (published).
     pool : max-pool factor from SEVIR's 384 x 384 frames to the set's frames (4 for the demo).
     description : free text shown with the set (e.g. how it was trained).
     """
@@ -49,6 +52,7 @@ class SetInfo:
     num_steps: int = 1000
     guidance_scale: float = PUBLISHED_SCALE
     alignment_calibration: tuple[float, float] = (1.0, 0.0)
+    alignment_ceiling: float | None = None
     pool: int = 1
     description: str = ""
     metadata: dict = field(default_factory=dict, compare=False)
@@ -72,6 +76,14 @@ class SetInfo:
             raise ValueError(f"alignment_calibration: expected (slope > 0, intercept), finite, got "
                              f"{tuple(self.alignment_calibration)}")
         object.__setattr__(self, "alignment_calibration", (slope, intercept))
+        if self.alignment_ceiling is not None:
+            try:
+                ceiling = float(self.alignment_ceiling)
+            except (TypeError, ValueError):
+                ceiling = math.nan
+            if not (math.isfinite(ceiling) and ceiling > 0):
+                raise ValueError(f"alignment_ceiling: expected a finite reading > 0 or null, got {self.alignment_ceiling}")
+            object.__setattr__(self, "alignment_ceiling", ceiling)
         if int(self.pool) != self.pool or self.pool < 1:
             raise ValueError(f"pool: expected a positive integer, got {self.pool}")
 

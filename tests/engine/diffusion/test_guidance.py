@@ -1,6 +1,7 @@
 """Facts about knowledge control: target helpers, the published step, and steering samples."""
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -186,3 +187,54 @@ def test_guidance_goes_beside_the_denoiser_only_when_a_core_is_spare(monkeypatch
     assert samplers.spare_core()
     monkeypatch.setattr(samplers.torch, "get_num_threads", lambda: 2)
     assert not samplers.spare_core()
+
+
+def _two_frames(gaussian, high: float, low: float) -> torch.Tensor:
+    """z whose frame 0 reads about ``high`` and frame 1 about ``low`` at small t (SHAPE: 2 frames)."""
+    z = torch.empty(SHAPE)
+    z[:, 0], z[:, 1] = high, low
+    return z
+
+
+def test_a_ceiling_stops_upward_pushes_of_frames_past_it_and_pulls_every_frame_down(gaussian):
+    sch, t = gaussian.schedule, 10
+    z = _two_frames(gaussian, 0.8, 0.1)
+    batch = SHAPE[0]
+
+    def shift(target: float, ceiling: float | None) -> torch.Tensor:
+        control = KnowledgeControl(gaussian.alignment, torch.full((batch,), target), 50.0, limit_to_target=False,
+                                   ceiling=ceiling)
+        return control.mean_shift(z, t, t - 1, sch)
+
+    up, free_up = shift(1.0, 0.5), shift(1.0, None)
+    assert float(up[:, 1].min()) > 0  # frame 1 (reading 0.1) is pushed up
+    assert float(up[:, 0].abs().max()) == 0.0  # frame 0 (0.8) is past the ceiling: left alone
+    assert float(free_up[:, 0].min()) > 0  # without a ceiling it rises too
+    control = KnowledgeControl(gaussian.alignment, torch.full((batch,), 1.0), ceiling=0.5)
+    readings = gaussian.alignment(z, torch.full((batch,), t)).reshape(batch, -1)
+    torch.testing.assert_close(control.offset(z, t), readings.clamp_max(0.5).mean(dim=1) - 1.0)
+    # Down: every frame is pulled, exactly as without a ceiling.
+    down = shift(0.0, 0.5)
+    assert float(down.max()) < 0
+    torch.testing.assert_close(down, shift(0.0, None))
+    # Every frame past the ceiling and the target above it: nothing left to push.
+    assert float(KnowledgeControl(gaussian.alignment, torch.full((batch,), 1.0), ceiling=0.05)
+                 .mean_shift(z, t, -1, sch).abs().max()) == 0.0
+    with pytest.raises(ValueError, match="ceiling: expected a finite reading > 0 or None, got 0"):
+        KnowledgeControl(gaussian.alignment, torch.zeros(batch), ceiling=0.0)
+
+
+def test_with_a_ceiling_two_targets_beyond_it_give_the_same_samples(gaussian):
+    """Readings past the ceiling do not count, so two unreachable targets push alike: the mean
+    cannot fall from one to the other. Below the ceiling guidance is unchanged."""
+    noise = torch.randn(SHAPE, generator=torch.Generator().manual_seed(5))
+    sigma = gaussian.intensity_std
+    ceiling = gaussian.m + 1.5 * sigma
+    latents = {}
+    for n in (0, 2, 4):
+        control = dataclasses.replace(_control(gaussian, n), ceiling=ceiling)
+        latents[n] = sample(gaussian.eps, SHAPE, gaussian.schedule, "dpm_solver_pp", 20, guidance=control,
+                            initial_noise=noise).latents
+    assert abs(float(_achieved(latents[0]).mean()) - gaussian.m) < 0.5 * sigma
+    assert torch.equal(latents[2], latents[4])
+    assert float(_achieved(latents[2]).mean()) > gaussian.m + 1.5 * sigma

@@ -54,6 +54,8 @@ def test_hindcast_targets_are_observed_means_moved_by_n_sigma_and_unguided_rows_
     # no window rises with n, and the errors differ by exactly the target steps.
     np.testing.assert_array_equal(result["achieved"][0], result["achieved"][2])
     assert result["monotone_windows"] == 0 and not result["all_monotone"] and result["rising_steps"] == 0
+    # ... and none falls either: equal steps count as not falling.
+    assert result["never_falling_windows"] == (np.diff(result["achieved"], axis=0) >= 0).all(axis=0).sum() > 0
     assert result["steps_with_distinct_targets"] == int((np.diff(result["target"], axis=0) > 0).sum()) > 0
     errors = [row["mean_error_sigma"] for row in result["rows"]]
     steps = (result["target"][2] - result["target"][0]).mean() / sigma  # 4 where no target is clipped
