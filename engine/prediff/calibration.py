@@ -104,7 +104,6 @@ def calibrate_alignment(models: PreDiffModels, contexts: np.ndarray, futures: np
     return AlignmentCalibration(slope, intercept, r2, x, y)
 
 
-
 @dataclass(frozen=True)
 class AlignmentCeiling:
     """ceiling : the candidate whose strongest scenario came out most intense (None: no ceiling).
