@@ -155,9 +155,10 @@ def knowledge_control(models: PreDiffModels, windows: SkillWindows, n_values: Se
             achieved[i, rows], target[i, rows] = out.achieved.cpu().numpy(), out.target.cpu().numpy()
             _report(progress, f"knowledge control n={n:+g}", i * len(windows) + rows.stop, total)
     error = (achieved - target) / sigma  # (n, N) in sigma units
-    steps_up = np.diff(achieved, axis=0) > 0  # (n - 1, N)
+    steps = np.diff(achieved, axis=0)  # (n - 1, N)
+    steps_up = steps > 0
     rising = steps_up.all(axis=0)  # (N,) monotone in n, window by window
-    never_falls = (np.diff(achieved, axis=0) >= 0).all(axis=0)  # (N,) equal steps allowed (clipped targets)
+    never_falls = (steps >= 0).all(axis=0)  # (N,) equal steps allowed (clipped targets)
     # Targets clipped at 0 coincide for a weak storm's negative n: only steps whose targets differ
     # can rise, so they are counted apart.
     differ = np.diff(target, axis=0) > 0  # (n - 1, N)

@@ -43,7 +43,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     from ..bench.prediff_skill import select_windows
     from ..evaluation.run import data_root
     from ..prediff import PreDiffModels, read_set_info, write_set_info
-    from ..prediff.calibration import calibrate_alignment, calibrate_ceiling
+    from ..prediff.calibration import calibrate_alignment, calibrate_ceiling, ceiling_candidates
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -60,8 +60,6 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         info = dataclasses.replace(info, alignment_calibration=fit.pair)
         models = dataclasses.replace(models, info=info)
     if args.part in ("ceiling", "both"):
-        from ..prediff.calibration import ceiling_candidates
-
         candidates = ceiling_candidates(models)
         with tqdm(total=len(candidates) * len(windows), desc="calibrate: ceiling", unit="window",
                   file=sys.stderr, disable=args.quiet) as bar:

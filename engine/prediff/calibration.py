@@ -73,6 +73,17 @@ def fit_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     return float(slope), float(intercept), float(1.0 - residual @ residual / total) if total > 0 else 1.0
 
 
+def _hindcast_batches(forecaster: PreDiffForecaster, contexts: np.ndarray, futures: np.ndarray, n: float,
+                      members: int, seed: int, batch: int):
+    """Guided hindcast ensembles of the windows, ``batch`` windows per call seeded ``seed + k`` for
+    the k-th call (the same seeds for every n): yields (windows in the call, its PreDiffSamples)."""
+    for k, start in enumerate(range(0, len(contexts), batch)):
+        rows = slice(start, min(start + batch, len(contexts)))
+        yield rows.stop - rows.start, forecaster.sample(
+            torch.as_tensor(contexts[rows]), members=members, seed=seed + k, n_sigma=float(n), mode="hindcast",
+            observed=torch.as_tensor(futures[rows]))
+
+
 def calibrate_alignment(models: PreDiffModels, contexts: np.ndarray, futures: np.ndarray,
                         n_values: Sequence[float] = (-2.0, 0.0, 2.0), members: int = 2, seed: int = 0,
                         batch: int = 4, progress: Progress | None = None) -> AlignmentCalibration:
@@ -87,13 +98,10 @@ def calibrate_alignment(models: PreDiffModels, contexts: np.ndarray, futures: np
     readings, decoded = [], []
     total, done = len(n_values) * len(contexts), 0
     for n in n_values:
-        for k, start in enumerate(range(0, len(contexts), batch)):
-            rows = slice(start, min(start + batch, len(contexts)))
-            out = forecaster.sample(torch.as_tensor(contexts[rows]), members=members, seed=seed + k, n_sigma=float(n),
-                                    mode="hindcast", observed=torch.as_tensor(futures[rows]))
+        for size, out in _hindcast_batches(forecaster, contexts, futures, n, members, seed, batch):
             readings.append(alignment_readings(raw, out.latents).reshape(-1).cpu().numpy())
             decoded.append(out.intensity.mean(dim=2).reshape(-1).cpu().numpy())  # (M * B,)
-            done += rows.stop - rows.start
+            done += size
             if progress is not None:
                 progress(done, total)
     x, y = np.concatenate(readings), np.concatenate(decoded)
@@ -148,12 +156,9 @@ def calibrate_ceiling(models: PreDiffModels, contexts: np.ndarray, futures: np.n
         info = dataclasses.replace(models.info, alignment_ceiling=ceiling)
         forecaster = PreDiffForecaster(dataclasses.replace(models, info=info))
         values = []
-        for k, start in enumerate(range(0, len(contexts), batch)):
-            rows = slice(start, min(start + batch, len(contexts)))
-            out = forecaster.sample(torch.as_tensor(contexts[rows]), members=members, seed=seed + k, n_sigma=float(n),
-                                    mode="hindcast", observed=torch.as_tensor(futures[rows]))
+        for size, out in _hindcast_batches(forecaster, contexts, futures, n, members, seed, batch):
             values.append(out.achieved.cpu().numpy())  # (B,)
-            done += rows.stop - rows.start
+            done += size
             if progress is not None:
                 progress(done, total)
         achieved[i] = np.concatenate(values).mean()
